@@ -1,0 +1,196 @@
+import type { Engine } from '../engine'
+import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args'
+import { accountLine, sessionLine, statusText } from './format'
+
+export interface CommandOutput {
+  /** What `--json` prints. */
+  readonly json: unknown
+  /** The one-line (or few-line) human summary. */
+  readonly text: string
+}
+
+interface Command<S extends FlagSpec> {
+  readonly usage: string
+  readonly flags: S
+  /** Names of the positional arguments, in order. */
+  readonly positionals?: readonly string[]
+  readonly run: (engine: Engine, args: ParsedArgs<S>) => Promise<CommandOutput>
+}
+
+const command = <S extends FlagSpec>(c: Command<S>) => c as unknown as Command<FlagSpec>
+
+const accountFlags = {
+  json: 'boolean',
+  name: 'string',
+  'config-dir': 'string',
+  plan: 'string',
+  'block-budget-usd': 'number',
+  'weekly-budget-usd': 'number',
+  priority: 'number',
+  create: 'boolean',
+  disable: 'boolean',
+  enable: 'boolean',
+} as const
+
+function positional(args: ParsedArgs<FlagSpec>, index: number, what: string, usage: string): string {
+  const value = args.positionals[index]
+  if (value === undefined) throw new UsageError(`missing ${what}\nusage: ${usage}`)
+  return value
+}
+
+function noExtraPositionals(args: ParsedArgs<FlagSpec>, allowed: number, usage: string): void {
+  if (args.positionals.length > allowed)
+    throw new UsageError(`unexpected argument "${args.positionals[allowed]}"\nusage: ${usage}`)
+}
+
+export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
+  'accounts add': command({
+    usage:
+      'auth-pool accounts add --name NAME --config-dir DIR [--plan pro|max5|max20|custom] [--block-budget-usd N] [--weekly-budget-usd N] [--priority N] [--create] [--disable] [--json]',
+    flags: accountFlags,
+    async run(engine, { flags }) {
+      const account = await engine.addAccount({
+        name: flags.name,
+        configDir: flags['config-dir'],
+        plan: flags.plan,
+        blockBudgetUsd: flags['block-budget-usd'],
+        weeklyBudgetUsd: flags['weekly-budget-usd'],
+        priority: flags.priority,
+        create: flags.create ?? false,
+        enabled: !flags.disable,
+      })
+      return { json: account, text: `added ${account.name} (${account.plan}) at ${account.configDir}` }
+    },
+  }),
+  'accounts list': command({
+    usage: 'auth-pool accounts list [--json]',
+    flags: { json: 'boolean' },
+    async run(engine) {
+      const accounts = await engine.listAccounts()
+      return {
+        json: accounts,
+        text: accounts.length
+          ? accounts.map(accountLine).join('\n')
+          : 'no accounts yet; add one with `auth-pool accounts add`',
+      }
+    },
+  }),
+  'accounts remove': command({
+    usage: 'auth-pool accounts remove NAME [--force] [--json]   (the config directory stays on disk)',
+    positionals: ['NAME'],
+    flags: { json: 'boolean', force: 'boolean' },
+    async run(engine, args) {
+      const account = await engine.removeAccount(positional(args, 0, 'account name', this.usage), {
+        force: args.flags.force ?? false,
+      })
+      return { json: account, text: `removed ${account.name}; ${account.configDir} was left on disk` }
+    },
+  }),
+  'accounts set': command({
+    usage:
+      'auth-pool accounts set NAME [--name NEW] [--config-dir DIR] [--plan P] [--block-budget-usd N] [--weekly-budget-usd N] [--priority N] [--enable|--disable] [--json]',
+    positionals: ['NAME'],
+    flags: accountFlags,
+    async run(engine, args) {
+      const { flags } = args
+      if (flags.enable && flags.disable) throw new UsageError('give --enable or --disable, not both')
+      const patch = Object.fromEntries(
+        Object.entries({
+          name: flags.name,
+          configDir: flags['config-dir'],
+          plan: flags.plan,
+          blockBudgetUsd: flags['block-budget-usd'],
+          weeklyBudgetUsd: flags['weekly-budget-usd'],
+          priority: flags.priority,
+          enabled: flags.enable ? true : flags.disable ? false : undefined,
+        }).filter(([, v]) => v !== undefined),
+      )
+      if (Object.keys(patch).length === 0) throw new UsageError(`nothing to change\nusage: ${this.usage}`)
+      const account = await engine.updateAccount(positional(args, 0, 'account name', this.usage), patch)
+      return { json: account, text: `updated ${account.name}` }
+    },
+  }),
+  allocate: command({
+    usage: 'auth-pool allocate [--cwd DIR] [--account NAME] [--pid N] [--json]',
+    flags: { json: 'boolean', cwd: 'string', account: 'string', pid: 'number' },
+    async run(engine, { flags }) {
+      const a = await engine.allocate({ cwd: flags.cwd, account: flags.account, pid: flags.pid })
+      return {
+        json: {
+          session: { id: a.session.id, accountId: a.account.id },
+          account: { id: a.account.id, name: a.account.name, configDir: a.account.configDir },
+          reason: a.reason,
+          notice: a.notice,
+        },
+        text: `${a.notice ? `${a.notice}\n` : ''}session ${a.session.id} on ${a.account.name} (${a.reason}); CLAUDE_CONFIG_DIR=${a.account.configDir}`,
+      }
+    },
+  }),
+  release: command({
+    usage: 'auth-pool release SESSION_ID [--json]',
+    positionals: ['SESSION_ID'],
+    flags: { json: 'boolean' },
+    async run(engine, args) {
+      const session = await engine.release(positional(args, 0, 'session id', this.usage))
+      return { json: session, text: `session ${session.id} ${session.status}` }
+    },
+  }),
+  sessions: command({
+    usage: 'auth-pool sessions [--account NAME] [--active] [--json]',
+    flags: { json: 'boolean', account: 'string', active: 'boolean' },
+    async run(engine, { flags }) {
+      const [sessions, accounts] = await Promise.all([
+        engine.sessions({ account: flags.account, activeOnly: flags.active ?? false }),
+        engine.listAccounts(),
+      ])
+      const names = new Map(accounts.map((a) => [a.id, a.name]))
+      return {
+        json: sessions,
+        text: sessions.length
+          ? sessions.map((s) => sessionLine(s, names.get(s.accountId) ?? s.accountId)).join('\n')
+          : 'no sessions',
+      }
+    },
+  }),
+  status: command({
+    usage: 'auth-pool status [--json]',
+    flags: { json: 'boolean' },
+    async run(engine) {
+      const status = await engine.status()
+      return { json: status, text: statusText(status) }
+    },
+  }),
+  reconcile: command({
+    usage: 'auth-pool reconcile [--json]   (end sessions whose process is gone, move folders off exhausted accounts)',
+    flags: { json: 'boolean' },
+    async run(engine) {
+      const outcome = await engine.reconcile()
+      return {
+        json: outcome,
+        text: `reaped ${outcome.reaped + outcome.expired}, reassigned ${outcome.reassigned}, pruned ${outcome.pruned}`,
+      }
+    },
+  }),
+}
+
+/** Finds the command named by the leading words of argv ("accounts add", "status"). */
+export function resolveCommand(argv: readonly string[]): { name: string; command: Command<FlagSpec>; rest: string[] } {
+  for (const words of [2, 1]) {
+    const name = argv.slice(0, words).join(' ')
+    const found = COMMANDS[name]
+    if (found && argv.length >= words) return { name, command: found, rest: argv.slice(words) }
+  }
+  throw new UsageError(
+    argv.length === 0 ? helpText() : `unknown command "${argv.slice(0, 2).join(' ')}"\n${helpText()}`,
+  )
+}
+
+export function helpText(): string {
+  return ['usage: auth-pool <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join('\n')
+}
+
+export function parseCommandArgs(command: Command<FlagSpec>, argv: readonly string[]): ParsedArgs<FlagSpec> {
+  const args = parseArgs(argv, command.flags, command.usage)
+  noExtraPositionals(args, command.positionals?.length ?? 0, command.usage)
+  return args
+}

@@ -1,0 +1,34 @@
+import type { AccountView, PoolStatus } from '../engine'
+import type { Session } from '../../shared/schemas/session'
+import type { DeepReadonly } from '../../shared/readonly'
+
+const pct = (ratio: number) => `${Math.round(ratio * 100)}%`
+const time = (iso: string | null) =>
+  iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '—'
+
+export function accountLine(a: AccountView): string {
+  const s = a.standing
+  const state = s.available
+    ? s.status === 'near_limit'
+      ? 'near limit'
+      : 'available'
+    : s.status === 'disabled'
+      ? 'disabled'
+      : `limited until ${time(s.freesAt)}`
+  return `${a.name} (${a.plan}) — 5h ${pct(s.blockRatio)} · week ${pct(s.weekRatio)} · health ${s.health} · ${state} · ${a.configDir}`
+}
+
+export function sessionLine(s: DeepReadonly<Session>, accountName: string): string {
+  return `${s.id}  ${accountName}  ${s.status}  ${s.cwd ?? '—'}  started ${s.startedAt}${s.endedAt ? `  ended ${s.endedAt}` : ''}`
+}
+
+export function statusText(status: PoolStatus): string {
+  const lines = [
+    `${status.availableCount} of ${status.accounts.length} accounts available` +
+      (status.nextResetAt ? ` · next reset ${time(status.nextResetAt)}` : '') +
+      (status.autoPick ? ` · auto picks ${status.autoPick.name}` : ''),
+    ...status.accounts.map((a) => `  ${a.id === status.preferredAccountId ? '●' : ' '} ${accountLine(a)}`),
+  ]
+  if (status.scheduler.breakerOpenUntil) lines.push(`rebalancing failing: ${status.scheduler.lastError}`)
+  return lines.join('\n')
+}

@@ -1,0 +1,64 @@
+import { toErrorValue } from '../../shared/errors'
+import type { ErrorValue } from '../../shared/result'
+import { createEngine, type Engine } from '../engine'
+import { nodeFileSystem, nodeProcesses, systemClock } from '../engine/nodePorts'
+import { NO_USAGE, type Notifier } from '../engine/ports'
+import { defaultHome } from '../paths'
+import { createConfBackend } from '../store/confBackend'
+import { createStateStore } from '../store/stateStore'
+import { UsageError } from './args'
+import { helpText, parseCommandArgs, resolveCommand } from './commands'
+
+export interface CliIo {
+  readonly stdout: (text: string) => void
+  readonly stderr: (text: string) => void
+  readonly env: NodeJS.ProcessEnv
+}
+
+/** Headless runs print notifications to stderr instead of showing them. */
+const stderrNotifier = (io: CliIo): Notifier => ({
+  notify: async (n) => io.stderr(`auth-pool: ${n.title}: ${n.body}`),
+})
+
+export function createCliEngine(io: CliIo): Engine {
+  const store = createStateStore({ backend: createConfBackend(defaultHome(io.env)) })
+  store.onDidRecover((r) =>
+    io.stderr(
+      `auth-pool: the state file was unreadable (${r.reason}); it was moved to ${r.movedAsideTo} and ` +
+        (r.restoredFrom === 'backup' ? 'the last good backup was restored' : 'a new empty state was started'),
+    ),
+  )
+  return createEngine({
+    store,
+    clock: systemClock,
+    notifier: stderrNotifier(io),
+    processes: nodeProcesses,
+    fs: nodeFileSystem,
+    usage: { usageOf: () => NO_USAGE },
+  })
+}
+
+const USAGE_CODES = new Set(['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'USAGE'])
+
+/** Runs one command; returns the exit code: 0 success, 1 runtime failure, 2 bad usage or input. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const json = argv.includes('--json')
+  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout(helpText())
+    return 0
+  }
+  try {
+    const { command, rest } = resolveCommand(argv)
+    const args = parseCommandArgs(command, rest)
+    const output = await command.run(createCliEngine(io), args)
+    io.stdout(json ? JSON.stringify(output.json, null, 2) : output.text)
+    return 0
+  } catch (error) {
+    const value: ErrorValue | { code: 'USAGE'; message: string } =
+      error instanceof UsageError ? { code: 'USAGE', message: error.message } : toErrorValue(error)
+    if (json) io.stdout(JSON.stringify({ error: value }, null, 2))
+    io.stderr(`auth-pool: ${value.message}`)
+    if (value.code === 'INTERNAL' && io.env.AUTH_POOL_DEBUG && error instanceof Error) io.stderr(error.stack ?? '')
+    return USAGE_CODES.has(value.code) ? 2 : 1
+  }
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto'
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors'
+import type { DeepReadonly } from '../../shared/readonly'
+import { AccountInputSchema, AccountPatchSchema, type Account } from '../../shared/schemas/account'
+import type { StateDocument } from '../../shared/schemas/state'
+import { resolveConfigDir } from './configDir'
+import type { FileSystem } from './ports'
+
+type Doc = DeepReadonly<StateDocument>
+
+/** Finds an account by id or by name (case-insensitive). */
+export function findAccount<D extends Doc>(doc: D, nameOrId: string): D['accounts'][number] {
+  const key = nameOrId.trim().toLowerCase()
+  const found = doc.accounts.find((a) => a.id === nameOrId || a.name.toLowerCase() === key)
+  if (!found) {
+    const names = doc.accounts.map((a) => a.name).join(', ')
+    throw new NotFoundError(
+      'account',
+      nameOrId,
+      names ? `known accounts: ${names}` : 'no accounts yet; add one with `auth-pool accounts add`',
+    )
+  }
+  return found
+}
+
+function parse<T>(
+  schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } },
+  input: unknown,
+): T {
+  const result = schema.safeParse(input)
+  if (!result.success) throw ValidationError.fromZod(result.error)
+  return result.data
+}
+
+function assertUnique(doc: Doc, candidate: { id: string; name: string; configDir: string }): void {
+  for (const other of doc.accounts) {
+    if (other.id === candidate.id) continue
+    if (other.name.toLowerCase() === candidate.name.toLowerCase())
+      throw new ConflictError(`an account named "${other.name}" already exists`, 'name')
+    if (other.configDir === candidate.configDir)
+      throw new ConflictError(`account "${other.name}" already uses ${other.configDir}`, 'configDir')
+  }
+}
+
+function assertBudgetsForCustom(account: Pick<Account, 'plan' | 'blockBudgetUsd' | 'weeklyBudgetUsd'>): void {
+  if (account.plan !== 'custom') return
+  const issues = []
+  if (account.blockBudgetUsd === null)
+    issues.push({ path: ['blockBudgetUsd'], message: 'a custom plan needs a 5-hour budget' })
+  if (account.weeklyBudgetUsd === null)
+    issues.push({ path: ['weeklyBudgetUsd'], message: 'a custom plan needs a weekly budget' })
+  if (issues.length) throw new ValidationError(issues)
+}
+
+/**
+ * Validates an account input outside the transaction (the file-system checks), returning a function
+ * that adds it inside one (the uniqueness checks, which must see the current document).
+ */
+export function prepareAddAccount(input: unknown, fs: FileSystem, now: Date): (draft: StateDocument) => Account {
+  const parsed = parse(AccountInputSchema, input)
+  const configDir = resolveConfigDir(parsed.configDir, fs, { create: parsed.create })
+  const account: Account = {
+    id: randomUUID(),
+    name: parsed.name,
+    configDir,
+    plan: parsed.plan,
+    blockBudgetUsd: parsed.blockBudgetUsd ?? null,
+    weeklyBudgetUsd: parsed.weeklyBudgetUsd ?? null,
+    enabled: parsed.enabled,
+    priority: parsed.priority,
+    createdAt: now.toISOString(),
+    lastAllocatedAt: null,
+    sessionsStarted: 0,
+    limitedUntil: null,
+  }
+  assertBudgetsForCustom(account)
+  return (draft) => {
+    assertUnique(draft, account)
+    draft.accounts.push(account)
+    draft.sessionIndex[account.id] = []
+    return account
+  }
+}
+
+export function prepareUpdateAccount(
+  nameOrId: string,
+  patchInput: unknown,
+  fs: FileSystem,
+): (draft: StateDocument) => Account {
+  const patch = parse(AccountPatchSchema, patchInput)
+  const configDir = patch.configDir === undefined ? undefined : resolveConfigDir(patch.configDir, fs)
+  return (draft) => {
+    const account = findAccount(draft, nameOrId)
+    const next: Account = { ...account, ...patch, ...(configDir ? { configDir } : {}) }
+    assertBudgetsForCustom(next)
+    assertUnique(draft, next)
+    Object.assign(account, next)
+    if (!next.enabled && draft.preferredAccountId === next.id) draft.preferredAccountId = null
+    return next
+  }
+}
+
+/**
+ * Removes an account from the pool (its directory stays on disk), with its sessions, index and
+ * folder assignments, in one transaction. Refuses while sessions are active unless forced.
+ */
+export function removeAccount(draft: StateDocument, nameOrId: string, force: boolean): Account {
+  const account = findAccount(draft, nameOrId)
+  const ids = draft.sessionIndex[account.id] ?? []
+  const active = ids.filter((id) => draft.sessions[id]?.status === 'active')
+  if (active.length > 0 && !force)
+    throw new ConflictError(
+      `account "${account.name}" has ${active.length} active session(s); end them or remove with --force`,
+    )
+  for (const id of ids) delete draft.sessions[id]
+  delete draft.sessionIndex[account.id]
+  for (const [folder, assignment] of Object.entries(draft.assignments))
+    if (assignment.accountId === account.id) delete draft.assignments[folder]
+  if (draft.preferredAccountId === account.id) draft.preferredAccountId = null
+  draft.accounts = draft.accounts.filter((a) => a.id !== account.id)
+  return account
+}

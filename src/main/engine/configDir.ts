@@ -1,0 +1,55 @@
+import { isAbsolute, resolve, sep } from 'node:path'
+import { ValidationError } from '../../shared/errors'
+import type { FileSystem } from './ports'
+
+export interface ConfigDirOptions {
+  /** Create the directory (0700) when it is missing. */
+  readonly create?: boolean
+  /** Field name used in error paths. */
+  readonly field?: string
+}
+
+/**
+ * Turns what a user typed into the absolute, symlink-free path of a directory they own.
+ * `~` and `~/…` expand to the home directory (the seed's regex rejected `~/valid-path/.claude-config`);
+ * `~other/…` is refused rather than guessed; a `..` segment is refused so a path cannot climb out of
+ * where it appears to point.
+ */
+export function resolveConfigDir(input: string, fs: FileSystem, options: ConfigDirOptions = {}): string {
+  const field = options.field ?? 'configDir'
+  try {
+    return resolveChecked(input, fs, field, options.create ?? false)
+  } catch (error) {
+    if (error instanceof ValidationError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    if (typeof code === 'string') throw ValidationError.field(field, `cannot be used: ${(error as Error).message}`)
+    throw error
+  }
+}
+
+function resolveChecked(input: string, fs: FileSystem, field: string, create: boolean): string {
+  const fail = (message: string): never => {
+    throw ValidationError.field(field, message)
+  }
+  const raw = input.trim()
+  if (raw === '') fail('must not be empty')
+  if (raw.includes('\0')) fail('must not contain a NUL character')
+  let expanded = raw
+  if (raw === '~' || raw.startsWith('~/') || raw.startsWith('~\\')) expanded = fs.homedir() + raw.slice(1)
+  else if (raw.startsWith('~'))
+    fail(`"${raw.split(/[\\/]/)[0]}" (another user's home) is not supported; give the full path`)
+  if (expanded.split(/[\\/]+/).includes('..')) fail('must not contain ".." segments; give the path without them')
+  const absolute = isAbsolute(expanded) ? resolve(expanded) : resolve(fs.cwd(), expanded)
+  let stat = fs.stat(absolute)
+  if (!stat && create) {
+    fs.mkdirPrivate(absolute)
+    stat = fs.stat(absolute)
+  }
+  if (!stat) fail(`${absolute} does not exist (create it, or let Auth Pool create it)`)
+  const real = fs.realpath(absolute)
+  const realStat = fs.stat(real)
+  if (!realStat?.isDirectory) fail(`${real} is not a directory`)
+  const uid = fs.uid()
+  if (uid !== null && realStat!.uid !== uid) fail(`${real} belongs to another user (uid ${realStat!.uid})`)
+  return real.length > 1 && real.endsWith(sep) ? real.slice(0, -1) : real
+}

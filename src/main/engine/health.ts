@@ -1,0 +1,113 @@
+import type { Account } from '../../shared/schemas/account'
+import type { Settings } from '../../shared/schemas/settings'
+import type { DeepReadonly } from '../../shared/readonly'
+import { blockProgress, blockWindowStartingAt } from './blocks'
+import type { AccountUsage } from './ports'
+
+export type AccountStatus = 'available' | 'near_limit' | 'limited' | 'disabled'
+
+export interface AccountStanding {
+  readonly accountId: string
+  readonly status: AccountStatus
+  readonly available: boolean
+  /** One line a person can read: why the account is in this state. */
+  readonly reason: string
+  readonly blockBudgetUsd: number
+  readonly weeklyBudgetUsd: number
+  readonly blockCostUsd: number
+  readonly weekCostUsd: number
+  /** Share of each budget used, in [0, ∞); > 1 means over budget. */
+  readonly blockRatio: number
+  readonly weekRatio: number
+  readonly blockEndsAt: string | null
+  /** When an unavailable account frees up (null when available or unknown). */
+  readonly freesAt: string | null
+  /** 0–100; 0 exactly when the account is unavailable. */
+  readonly health: number
+}
+
+/** a / b, where a budget that is not a positive finite number counts as fully used: never NaN or Infinity. */
+export function usedRatio(spent: number, budget: number): number {
+  if (!(budget > 0) || !Number.isFinite(budget)) return 1
+  if (!(spent > 0)) return 0
+  return spent / budget
+}
+
+export function effectiveBudgets(
+  account: DeepReadonly<Account>,
+  settings: DeepReadonly<Settings>,
+): { blockUsd: number; weekUsd: number } {
+  const plan = account.plan === 'custom' ? undefined : settings.planBudgets[account.plan]
+  return {
+    blockUsd: account.blockBudgetUsd ?? plan?.blockUsd ?? 0,
+    weekUsd: account.weeklyBudgetUsd ?? plan?.weekUsd ?? 0,
+  }
+}
+
+const later = (a: Date | null, b: Date | null): Date | null => (!a ? b : !b ? a : a > b ? a : b)
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x))
+
+/**
+ * Where an account stands now. Health weighs 5-hour headroom (60%) and weekly headroom (40%);
+ * a block close to its reset counts part of its spent share as coming back soon, and each usage-limit
+ * hit in the last week costs 10 points (at most 30).
+ */
+export function standingOf(
+  account: DeepReadonly<Account>,
+  usage: AccountUsage,
+  settings: DeepReadonly<Settings>,
+  now: Date,
+): AccountStanding {
+  const budgets = effectiveBudgets(account, settings)
+  const blockRatio = usedRatio(usage.blockCostUsd, budgets.blockUsd)
+  const weekRatio = usedRatio(usage.weekCostUsd, budgets.weekUsd)
+  const limitedUntil = later(account.limitedUntil ? new Date(account.limitedUntil) : null, usage.limitedUntil)
+  const base = {
+    accountId: account.id,
+    blockBudgetUsd: budgets.blockUsd,
+    weeklyBudgetUsd: budgets.weekUsd,
+    blockCostUsd: usage.blockCostUsd,
+    weekCostUsd: usage.weekCostUsd,
+    blockRatio,
+    weekRatio,
+    blockEndsAt: usage.blockEndsAt?.toISOString() ?? null,
+  }
+  const unavailable = (status: AccountStatus, reason: string, freesAt: Date | null): AccountStanding => ({
+    ...base,
+    status,
+    available: false,
+    reason,
+    freesAt: freesAt?.toISOString() ?? null,
+    health: 0,
+  })
+  if (!account.enabled) return unavailable('disabled', 'disabled', null)
+  if (limitedUntil && limitedUntil > now) return unavailable('limited', 'Claude reported its usage limit', limitedUntil)
+  if (blockRatio >= 1 || weekRatio >= 1) {
+    const blockFree = blockRatio >= 1 ? usage.blockEndsAt : null
+    const weekFree = weekRatio >= 1 ? usage.weekFreesAt : null
+    const reason =
+      blockRatio >= 1 && weekRatio >= 1
+        ? '5-hour and weekly budgets used'
+        : blockRatio >= 1
+          ? '5-hour budget used'
+          : 'weekly budget used'
+    return unavailable('limited', reason, later(blockFree, weekFree))
+  }
+  const progress = usage.blockStartedAt ? blockProgress(blockWindowStartingAt(usage.blockStartedAt), now) : 0
+  const blockHeadroom = 1 - blockRatio
+  const effectiveBlockHeadroom = blockHeadroom + (1 - blockHeadroom) * progress * 0.5
+  const score = 100 * (0.6 * effectiveBlockHeadroom + 0.4 * (1 - weekRatio)) - Math.min(30, 10 * usage.recentLimitHits)
+  const near = blockRatio >= settings.nearLimitRatio || weekRatio >= settings.nearLimitRatio
+  return {
+    ...base,
+    status: near ? 'near_limit' : 'available',
+    available: true,
+    reason: near
+      ? blockRatio >= settings.nearLimitRatio
+        ? 'near its 5-hour budget'
+        : 'near its weekly budget'
+      : 'has headroom',
+    freesAt: null,
+    health: clamp(Math.round(score), 1, 100),
+  }
+}

@@ -1,0 +1,280 @@
+import { randomUUID } from 'node:crypto'
+import { isAbsolute, resolve } from 'node:path'
+import { z } from 'zod'
+import { ValidationError } from '../../shared/errors'
+import type { DeepReadonly } from '../../shared/readonly'
+import type { Account } from '../../shared/schemas/account'
+import type { Session } from '../../shared/schemas/session'
+import { SettingsSchema, type Settings } from '../../shared/schemas/settings'
+import type { Recovery, SchedulerState, StateDocument } from '../../shared/schemas/state'
+import { findAccount, prepareAddAccount, prepareUpdateAccount, removeAccount } from './accounts'
+import { allocateInDraft, chooseAccount, earliestFreeAt, type Allocation, type AllocationReason } from './allocation'
+import { Emitter } from './emitter'
+import { standingOf, type AccountStanding } from './health'
+import type { EnginePorts, PoolNotification } from './ports'
+import { reconcileInDraft, type ReconcileOutcome } from './reconcile'
+import { createScheduler, type Scheduler } from './scheduler'
+import { activeSessionCount, endSession, sessionsOfAccount } from './sessions'
+
+type Doc = DeepReadonly<StateDocument>
+
+export interface AccountView extends Account {
+  readonly standing: AccountStanding
+  readonly activeSessions: number
+}
+
+export interface PoolStatus {
+  readonly revision: number
+  readonly accounts: AccountView[]
+  readonly availableCount: number
+  readonly nextResetAt: string | null
+  /** What Auto would pick for a new session now, and why. */
+  readonly autoPick: { readonly accountId: string; readonly name: string; readonly reason: AllocationReason } | null
+  readonly preferredAccountId: string | null
+  readonly scheduler: SchedulerState
+  readonly recoveries: readonly Recovery[]
+}
+
+export interface EngineMetrics {
+  readonly allocations: number
+  readonly sessionIdCollisions: number
+  readonly reconcile: {
+    runs: number
+    failures: number
+    reaped: number
+    expired: number
+    reassigned: number
+    pruned: number
+  }
+}
+
+const AllocateInputSchema = z.object({
+  cwd: z.string().min(1).nullish(),
+  account: z.string().min(1).nullish(),
+  pid: z.number().int().positive().nullish(),
+})
+
+function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input)
+  if (!result.success) throw ValidationError.fromZod(result.error)
+  return result.data
+}
+
+export type Engine = ReturnType<typeof createEngine>
+
+/** The pool: every operation is one store transaction; it sees the world only through its ports. */
+export function createEngine(ports: EnginePorts) {
+  const { store, clock, fs } = ports
+  const newId = ports.newId ?? randomUUID
+  const didChangeAccounts = new Emitter<void>()
+  const didChangeSessions = new Emitter<void>()
+  const didRaiseNotification = new Emitter<PoolNotification>()
+  const counters = { allocations: 0, sessionIdCollisions: 0 }
+  const reconcileCounters = { runs: 0, failures: 0, reaped: 0, expired: 0, reassigned: 0, pruned: 0 }
+
+  function standings(doc: Doc, now: Date): Map<string, AccountStanding> {
+    return new Map(doc.accounts.map((a) => [a.id, standingOf(a, ports.usage.usageOf(a), doc.settings, now)]))
+  }
+
+  function view(doc: Doc, now: Date): AccountView[] {
+    const all = standings(doc, now)
+    return doc.accounts.map((a) => ({
+      ...(a as Account),
+      standing: all.get(a.id)!,
+      activeSessions: activeSessionCount(doc, a.id),
+    }))
+  }
+
+  /** Paths the user gives for a folder are absolute in the state document. */
+  const absoluteFolder = (cwd: string) => (isAbsolute(cwd) ? resolve(cwd) : resolve(fs.cwd(), cwd))
+
+  async function raise(notification: PoolNotification): Promise<void> {
+    didRaiseNotification.fire(notification)
+    await ports.notifier.notify(notification)
+  }
+
+  const scheduler: Scheduler = createScheduler({
+    clock,
+    intervalMs: 60_000,
+    run: async () => {
+      const outcome = await reconcile()
+      if (outcome.reaped + outcome.expired + outcome.pruned > 0) didChangeSessions.fire()
+    },
+    onRun: ({ ok, state }) => {
+      reconcileCounters.runs++
+      if (!ok) reconcileCounters.failures++
+      const now = clock.now().toISOString()
+      void store
+        .transact((d) => {
+          d.scheduler = {
+            lastRunAt: now,
+            lastSuccessAt: ok ? now : d.scheduler.lastSuccessAt,
+            consecutiveFailures: state.consecutiveFailures,
+            breakerOpenUntil: state.open ? (state.retryAt?.toISOString() ?? null) : null,
+            lastError: state.lastError,
+          }
+        })
+        .catch(() => undefined) // the store itself failing is what the breaker reports; nothing more to record
+    },
+    onBreakerChange: (state) => {
+      if (state.open)
+        void raise({
+          kind: 'rebalance_failing',
+          title: 'Auth Pool cannot rebalance',
+          body: `Rebalancing failed ${state.consecutiveFailures} times in a row (${state.lastError}); retrying less often.`,
+        }).catch(() => undefined)
+    },
+  })
+
+  async function reconcile(): Promise<ReconcileOutcome> {
+    const outcome = await store.transact((d) =>
+      reconcileInDraft(d, standings(d, clock.now()), ports.processes, clock.now()),
+    )
+    reconcileCounters.reaped += outcome.reaped
+    reconcileCounters.expired += outcome.expired
+    reconcileCounters.reassigned += outcome.reassigned
+    reconcileCounters.pruned += outcome.pruned
+    return outcome
+  }
+
+  return {
+    scheduler,
+    onDidChangeAccounts: didChangeAccounts.event,
+    onDidChangeSessions: didChangeSessions.event,
+    onDidRaiseNotification: didRaiseNotification.event,
+
+    async addAccount(input: unknown): Promise<Account> {
+      const add = prepareAddAccount(input, fs, clock.now())
+      const account = await store.transact(add)
+      didChangeAccounts.fire()
+      return account
+    },
+
+    async updateAccount(nameOrId: string, patch: unknown): Promise<Account> {
+      const account = await store.transact(prepareUpdateAccount(nameOrId, patch, fs))
+      didChangeAccounts.fire()
+      return account
+    },
+
+    async removeAccount(nameOrId: string, options: { force?: boolean } = {}): Promise<Account> {
+      const account = await store.transact((d) => removeAccount(d, nameOrId, options.force ?? false))
+      didChangeAccounts.fire()
+      didChangeSessions.fire()
+      return account
+    },
+
+    async listAccounts(): Promise<AccountView[]> {
+      return view(await store.read(), clock.now())
+    },
+
+    async allocate(input: unknown = {}): Promise<Allocation> {
+      const request = parseOrThrow(AllocateInputSchema, input)
+      const cwd = request.cwd ? absoluteFolder(request.cwd) : null
+      const allocation = await store.transact((d) => {
+        const now = clock.now()
+        return allocateInDraft(
+          d,
+          standings(d, now),
+          { cwd, account: request.account ?? null, pid: request.pid ?? null },
+          now,
+          newId,
+          () => counters.sessionIdCollisions++,
+        )
+      })
+      counters.allocations++
+      didChangeSessions.fire()
+      return allocation
+    },
+
+    async release(sessionId: string, reason = 'released'): Promise<Session> {
+      const session = await store.transact((d) => ({ ...endSession(d, sessionId, clock.now(), reason) }))
+      didChangeSessions.fire()
+      return session
+    },
+
+    async attachPid(sessionId: string, pid: number): Promise<Session> {
+      parseOrThrow(z.number().int().positive(), pid)
+      return store.transact((d) => {
+        const session = d.sessions[sessionId]
+        if (!session) throw ValidationError.field('sessionId', `no session ${sessionId}`)
+        session.pid = pid
+        return { ...session }
+      })
+    },
+
+    /** All sessions (or one account's), newest first, from one snapshot. */
+    async sessions(filter: { account?: string; activeOnly?: boolean } = {}): Promise<DeepReadonly<Session>[]> {
+      const doc = await store.read()
+      const list = filter.account
+        ? sessionsOfAccount(doc, findAccount(doc, filter.account).id)
+        : Object.values(doc.sessions)
+      return list
+        .filter((s) => !filter.activeOnly || s.status === 'active')
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+    },
+
+    async status(): Promise<PoolStatus> {
+      const doc = await store.read()
+      const now = clock.now()
+      const all = standings(doc, now)
+      let autoPick: PoolStatus['autoPick'] = null
+      try {
+        const choice = chooseAccount(doc, all, { cwd: null, account: null })
+        autoPick = { accountId: choice.account.id, name: choice.account.name, reason: choice.reason }
+      } catch (error) {
+        if (!(error instanceof Error && 'code' in error)) throw error // exhausted or empty pool: no pick
+      }
+      const resets = [...all.values()]
+        .map((s) => s.freesAt ?? s.blockEndsAt)
+        .filter((t): t is string => !!t && t > now.toISOString())
+      return {
+        revision: doc.revision,
+        accounts: view(doc, now),
+        availableCount: [...all.values()].filter((s) => s.available).length,
+        nextResetAt: resets.sort()[0] ?? earliestFreeAt(doc, all),
+        autoPick,
+        preferredAccountId: doc.preferredAccountId,
+        scheduler: doc.scheduler as SchedulerState,
+        recoveries: doc.recoveries as Recovery[],
+      }
+    },
+
+    async setPreferredAccount(nameOrId: string | null): Promise<string | null> {
+      const id = await store.transact(
+        (d) => (d.preferredAccountId = nameOrId === null ? null : findAccount(d, nameOrId).id),
+      )
+      didChangeAccounts.fire()
+      return id
+    },
+
+    async settings(): Promise<DeepReadonly<Settings>> {
+      return (await store.read()).settings
+    },
+
+    async updateSettings(patch: unknown): Promise<Settings> {
+      const partial = parseOrThrow(SettingsSchema.partial(), patch)
+      const next = await store.transact((d) => {
+        const merged = SettingsSchema.safeParse({ ...d.settings, ...partial })
+        if (!merged.success) throw ValidationError.fromZod(merged.error)
+        d.settings = merged.data
+        return merged.data
+      })
+      scheduler.setInterval(next.rebalanceIntervalSec * 1000)
+      didChangeAccounts.fire()
+      return next
+    },
+
+    reconcile,
+
+    /** Starts the periodic reconcile at the interval from settings. */
+    async startScheduler(): Promise<void> {
+      const { settings } = await store.read()
+      scheduler.setInterval(settings.rebalanceIntervalSec * 1000)
+      scheduler.start()
+    },
+
+    metrics(): EngineMetrics {
+      return { ...counters, reconcile: { ...reconcileCounters } }
+    },
+  }
+}

@@ -1,0 +1,34 @@
+import { mkdirSync, realpathSync, statSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { processIsAlive } from '../store/fileLock'
+import type { Clock, FileSystem, ProcessRunner } from './ports'
+
+/** The real clock: wall time and Node's timers. */
+export const systemClock: Clock = {
+  now: () => new Date(),
+  setTimeout(fn, ms) {
+    const handle = setTimeout(fn, ms)
+    handle.unref?.()
+    return { cancel: () => clearTimeout(handle) }
+  },
+}
+
+export const nodeProcesses: ProcessRunner = { isAlive: processIsAlive }
+
+export const nodeFileSystem: FileSystem = {
+  homedir: () => process.env.HOME || homedir(),
+  cwd: () => process.cwd(),
+  uid: () => (typeof process.getuid === 'function' ? process.getuid() : null),
+  realpath: (path) => realpathSync.native(path),
+  stat(path) {
+    try {
+      const s = statSync(path)
+      return { isDirectory: s.isDirectory(), uid: s.uid }
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+      throw error
+    }
+  },
+  mkdirPrivate: (path) => void mkdirSync(path, { recursive: true, mode: 0o700 }),
+}

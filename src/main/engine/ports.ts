@@ -1,0 +1,93 @@
+import type { Snapshot } from '../store/stateStore'
+import type { StateDocument } from '../../shared/schemas/state'
+
+/** The state document, transactionally. Implemented by `createStateStore`. */
+export interface Store {
+  transact<T>(fn: (draft: StateDocument) => T): Promise<T>
+  read(): Promise<Snapshot>
+}
+
+export interface TimerHandle {
+  cancel(): void
+}
+
+export interface Clock {
+  now(): Date
+  setTimeout(fn: () => void, ms: number): TimerHandle
+}
+
+export interface PoolNotification {
+  readonly kind: string
+  readonly title: string
+  readonly body: string
+  readonly accountId?: string
+}
+
+export interface Notifier {
+  /** Shows a notification; rejects when it could not be shown. */
+  notify(notification: PoolNotification): Promise<void>
+}
+
+export interface ProcessRunner {
+  /** Whether a process with this pid is still running. */
+  isAlive(pid: number): boolean
+}
+
+export interface FileStat {
+  readonly isDirectory: boolean
+  readonly uid: number
+}
+
+/** The few file-system facts the engine needs, so tests can use real temp dirs and a fake home. */
+export interface FileSystem {
+  homedir(): string
+  cwd(): string
+  /** The current user's uid, or null where ownership is not checked (Windows). */
+  uid(): number | null
+  realpath(path: string): string
+  /** undefined when the path does not exist. */
+  stat(path: string): FileStat | undefined
+  mkdirPrivate(path: string): void
+}
+
+/** Usage figures of one account, as the usage subsystem sees them now. */
+export interface AccountUsage {
+  /** Cost of the active 5-hour block, 0 when there is none. */
+  readonly blockCostUsd: number
+  /** End of the active block, or null when no block is active. */
+  readonly blockEndsAt: Date | null
+  readonly blockStartedAt: Date | null
+  /** Cost over the rolling 7 days. */
+  readonly weekCostUsd: number
+  /** When the oldest spend in the rolling week drops out (frees weekly headroom), or null. */
+  readonly weekFreesAt: Date | null
+  /** Reset time announced by a usage-limit message, when one is in force. */
+  readonly limitedUntil: Date | null
+  /** Usage-limit hits in the last 7 days. */
+  readonly recentLimitHits: number
+}
+
+export interface UsageSource {
+  usageOf(account: { readonly id: string; readonly configDir: string }): AccountUsage
+}
+
+export const NO_USAGE: AccountUsage = {
+  blockCostUsd: 0,
+  blockEndsAt: null,
+  blockStartedAt: null,
+  weekCostUsd: 0,
+  weekFreesAt: null,
+  limitedUntil: null,
+  recentLimitHits: 0,
+}
+
+export interface EnginePorts {
+  readonly store: Store
+  readonly clock: Clock
+  readonly notifier: Notifier
+  readonly processes: ProcessRunner
+  readonly fs: FileSystem
+  readonly usage: UsageSource
+  /** Session id generator; injectable so a collision can be tested. */
+  readonly newId?: () => string
+}

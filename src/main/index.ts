@@ -1,0 +1,83 @@
+import { app, BrowserWindow, Menu, Notification, Tray, nativeImage } from 'electron'
+import Store from 'electron-store'
+import { join } from 'node:path'
+import { createEngine } from './engine'
+import { nodeFileSystem, nodeProcesses, systemClock } from './engine/nodePorts'
+import { NO_USAGE } from './engine/ports'
+import { defaultHome } from './paths'
+import { backendFromConf, confOptions } from './store/backend'
+import { createStateStore } from './store/stateStore'
+
+// Composition root. Everything below is wiring; behaviour lives in the engine and is tested in Node.
+if (!app.requestSingleInstanceLock()) app.quit()
+
+const home = defaultHome()
+app.setPath('userData', home)
+
+let window: BrowserWindow | undefined
+let tray: Tray | undefined
+
+function showDashboard(): void {
+  window ??= new BrowserWindow({
+    width: 1000,
+    height: 720,
+    show: false,
+    webPreferences: {
+      preload: join(import.meta.dirname, '../preload/index.mjs'),
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+    },
+  })
+  window.on('close', (event) => {
+    event.preventDefault()
+    window?.hide()
+  })
+  if (process.env.ELECTRON_RENDERER_URL) void window.loadURL(process.env.ELECTRON_RENDERER_URL)
+  else void window.loadFile(join(import.meta.dirname, '../renderer/index.html'))
+  window.show()
+}
+
+app.on('second-instance', showDashboard)
+app.on('window-all-closed', () => undefined) // a tray app keeps running without windows
+
+void app.whenReady().then(async () => {
+  if (process.platform === 'darwin') app.dock?.hide()
+  const store = createStateStore({ backend: backendFromConf(new Store<Record<string, unknown>>(confOptions(home))) })
+  const engine = createEngine({
+    store,
+    clock: systemClock,
+    notifier: {
+      async notify(n) {
+        if (!Notification.isSupported()) throw new Error('notifications are not supported here')
+        new Notification({ title: n.title, body: n.body }).show()
+      },
+    },
+    processes: nodeProcesses,
+    fs: nodeFileSystem,
+    usage: { usageOf: () => NO_USAGE },
+  })
+  await engine.startScheduler()
+  tray = new Tray(nativeImage.createFromPath(join(import.meta.dirname, '../../resources/tray-ok-16.png')))
+  const rebuild = async () => {
+    const status = await engine.status()
+    tray?.setToolTip(`Auth Pool — ${status.availableCount} of ${status.accounts.length} accounts available`)
+    tray?.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: `${status.availableCount} of ${status.accounts.length} accounts available`, enabled: false },
+        { type: 'separator' },
+        { label: 'Open dashboard', click: showDashboard },
+        { label: 'Quit', click: () => app.quit() },
+      ]),
+    )
+  }
+  engine.onDidChangeAccounts(() => void rebuild())
+  engine.onDidChangeSessions(() => void rebuild())
+  await rebuild()
+  app.on('before-quit', () => {
+    engine.scheduler.stop()
+    void store.flush()
+    tray?.destroy()
+    window?.removeAllListeners('close')
+  })
+})

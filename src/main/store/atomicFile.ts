@@ -1,0 +1,35 @@
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+
+/** Writes a file the way a crash cannot half-write it: temp file, fsync, rename. */
+export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
+  const temp = `${path}.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
+  const fd = openSync(temp, 'w', mode)
+  try {
+    writeSync(fd, text)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temp, path)
+}
+
+/** Removes temp files a killed writer left beside `path` (ours and conf's `atomically` both use `.tmp-`). */
+export function removeStaleTempFiles(path: string, olderThanMs: number): number {
+  const dir = dirname(path)
+  const prefix = `${basename(path)}.tmp-`
+  let removed = 0
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix)) continue
+    const full = join(dir, name)
+    try {
+      if (Date.now() - statSync(full).mtimeMs > olderThanMs) {
+        unlinkSync(full)
+        removed++
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
+  }
+  return removed
+}

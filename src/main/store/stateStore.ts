@@ -1,0 +1,328 @@
+import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { ValidationError } from '../../shared/errors'
+import type { DeepReadonly } from '../../shared/readonly'
+import {
+  createInitialState,
+  StateDocumentSchema,
+  STATE_VERSION,
+  type Recovery,
+  type StateDocument,
+} from '../../shared/schemas/state'
+import { DEFAULT_SETTINGS } from '../../shared/schemas/settings'
+import { removeStaleTempFiles, writeFileAtomic } from './atomicFile'
+import { UNPARSEABLE, type DocumentBackend } from './backend'
+import { CorruptStateError } from './errors'
+import { acquireFileLock, type FileLockOptions } from './fileLock'
+import { migrateDocument, MIGRATIONS, type Migrations } from './migrations'
+
+export type Snapshot = DeepReadonly<StateDocument>
+
+export interface StoreMetrics {
+  readonly cacheHits: number
+  readonly cacheMisses: number
+  readonly commits: number
+  readonly transactions: number
+  readonly largestBatch: number
+  readonly recoveries: number
+}
+
+export interface StateStore {
+  readonly path: string
+  /** Runs `fn` on a draft inside the cross-process lock and commits it atomically. `fn` must be synchronous. */
+  transact<T>(fn: (draft: StateDocument) => T): Promise<T>
+  /** A consistent snapshot without taking the lock; concurrent readers share one load. */
+  read(): Promise<Snapshot>
+  /** Fires after every commit made by this process (not for other processes' commits). */
+  onDidCommit(listener: (state: Snapshot) => void): () => void
+  /** Fires when a corrupt file was moved aside and state restored. */
+  onDidRecover(listener: (recovery: Recovery) => void): () => void
+  metrics(): StoreMetrics
+  /** Waits for queued transactions. */
+  flush(): Promise<void>
+}
+
+export interface StateStoreOptions {
+  readonly backend: DocumentBackend
+  readonly lock?: FileLockOptions
+  readonly now?: () => Date
+  readonly migrations?: Migrations
+  /** Most transactions committed as one write. */
+  readonly maxBatch?: number
+  /** Minimum time between refreshes of the `.bak` copy. */
+  readonly backupIntervalMs?: number
+}
+
+interface Pending {
+  readonly fn: (draft: StateDocument) => unknown
+  readonly resolve: (value: unknown) => void
+  readonly reject: (error: unknown) => void
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
+const HEAD = /^\{"version":(\d+),"revision":(\d+),"commit":"([a-z0-9]+)"/
+
+/** Reads the first bytes of the file: version, revision and commit id, without parsing the rest. */
+function readHead(path: string): { version: number; revision: number; commit: string } | undefined {
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  try {
+    const buffer = Buffer.alloc(96)
+    const n = readSync(fd, buffer, 0, buffer.length, 0)
+    const match = HEAD.exec(buffer.toString('utf8', 0, n))
+    return match ? { version: Number(match[1]), revision: Number(match[2]), commit: match[3]! } : undefined
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function describeZodFailure(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  const shown = error.issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+  return shown.join('; ') + (error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '')
+}
+
+export function createStateStore(options: StateStoreOptions): StateStore {
+  const { backend } = options
+  const path = backend.path
+  const lockPath = `${path}.lock`
+  const backupPath = `${path}.bak`
+  const now = options.now ?? (() => new Date())
+  const migrations = options.migrations ?? MIGRATIONS
+  const maxBatch = options.maxBatch ?? 256
+  const backupIntervalMs = options.backupIntervalMs ?? 60_000
+
+  let cached: StateDocument | undefined
+  let lastBackupAt = 0
+  let queue: Pending[] = []
+  let flushing: Promise<void> | undefined
+  let inflightRead: Promise<Snapshot> | undefined
+  let tempFilesSwept = false
+  const commitListeners = new Set<(state: Snapshot) => void>()
+  const recoverListeners = new Set<(recovery: Recovery) => void>()
+  const counters = { cacheHits: 0, cacheMisses: 0, commits: 0, transactions: 0, largestBatch: 0, recoveries: 0 }
+
+  /** Parses, migrates and validates a raw document; throws CorruptStateError or StoreVersionError. */
+  function validate(raw: unknown, source: string): StateDocument {
+    if (raw !== null && typeof raw === 'object' && UNPARSEABLE in raw)
+      throw new CorruptStateError(source, `not valid JSON (${String((raw as Record<symbol, unknown>)[UNPARSEABLE])})`)
+    const migrated = migrateDocument(raw, migrations, source)
+    const parsed = StateDocumentSchema.safeParse(migrated)
+    if (!parsed.success)
+      throw new CorruptStateError(source, `does not match the schema: ${describeZodFailure(parsed.error)}`)
+    return parsed.data
+  }
+
+  /** Loads the current document, reusing the cache when the file still holds the commit we know. */
+  function load(): StateDocument {
+    const head = readHead(path)
+    if (cached && head && head.commit === cached.commit && head.revision === cached.revision) {
+      counters.cacheHits++
+      return cached
+    }
+    counters.cacheMisses++
+    const raw = backend.read()
+    cached = raw === undefined ? createInitialState(DEFAULT_SETTINGS) : validate(raw, path)
+    return cached
+  }
+
+  /** Under the lock: move a corrupt file aside and restore the last good backup (or start empty). */
+  function recover(reason: string): StateDocument {
+    const stamp = now().toISOString().replace(/[:.]/g, '-')
+    const movedAsideTo = `${path}.corrupt-${stamp}`
+    renameSync(path, movedAsideTo)
+    let restored: StateDocument | undefined
+    if (existsSync(backupPath)) {
+      try {
+        restored = validate(JSON.parse(readFileSync(backupPath, 'utf8')), backupPath)
+      } catch (error) {
+        if (!(error instanceof CorruptStateError || error instanceof SyntaxError)) throw error
+        restored = undefined // the backup is no better; start empty, the corrupt file stays for the user
+      }
+    }
+    const recovery: Recovery = {
+      at: now().toISOString(),
+      reason,
+      movedAsideTo,
+      restoredFrom: restored ? 'backup' : 'empty',
+    }
+    const doc = restored ?? createInitialState(DEFAULT_SETTINGS)
+    doc.recoveries = [...doc.recoveries, recovery].slice(-50)
+    counters.recoveries++
+    for (const listener of recoverListeners) listener(recovery)
+    return doc
+  }
+
+  function loadLocked(): { doc: StateDocument; mustWrite: boolean } {
+    if (!tempFilesSwept) {
+      tempFilesSwept = true
+      removeStaleTempFiles(path, 10_000)
+    }
+    try {
+      return { doc: load(), mustWrite: false }
+    } catch (error) {
+      if (!(error instanceof CorruptStateError)) throw error
+      cached = undefined
+      return { doc: recover(error.reason), mustWrite: true }
+    }
+  }
+
+  function runOne(p: Pending, draft: StateDocument): Outcome {
+    try {
+      const value = p.fn(draft)
+      if (value instanceof Promise) throw new TypeError('transaction functions must be synchronous')
+      return { ok: true, value }
+    } catch (error) {
+      return { ok: false, error }
+    }
+  }
+
+  /**
+   * Applies a batch to a copy of `base`. A function that throws leaves no trace: the draft is rebuilt
+   * from `base` with the functions that succeeded so far. If the result fails validation, the batch is
+   * replayed one function at a time so only the offending ones are rejected.
+   */
+  function applyBatch(base: StateDocument, batch: Pending[]): { doc: StateDocument; outcomes: Map<Pending, Outcome> } {
+    const outcomes = new Map<Pending, Outcome>()
+    const replay = (accepted: Pending[]): StateDocument => {
+      const draft = structuredClone(base)
+      for (const p of accepted) outcomes.set(p, runOne(p, draft))
+      return draft
+    }
+    const accepted: Pending[] = []
+    let draft = structuredClone(base)
+    for (const p of batch) {
+      const outcome = runOne(p, draft)
+      outcomes.set(p, outcome)
+      if (outcome.ok) accepted.push(p)
+      else draft = replay(accepted)
+    }
+    const whole = StateDocumentSchema.safeParse(draft)
+    if (whole.success) return { doc: whole.data, outcomes }
+    // Find the culprits: validate after each function.
+    const kept: Pending[] = []
+    draft = structuredClone(base)
+    for (const p of accepted) {
+      const outcome = runOne(p, draft)
+      const check = outcome.ok ? StateDocumentSchema.safeParse(draft) : undefined
+      if (outcome.ok && check?.success) {
+        kept.push(p)
+        outcomes.set(p, outcome)
+        continue
+      }
+      outcomes.set(p, outcome.ok ? { ok: false, error: ValidationError.fromZod(check!.error!) } : outcome)
+      draft = replay(kept)
+    }
+    return { doc: StateDocumentSchema.parse(draft), outcomes }
+  }
+
+  function write(doc: StateDocument, previous: StateDocument): StateDocument {
+    const next: StateDocument = {
+      ...doc,
+      version: STATE_VERSION,
+      revision: previous.revision + 1,
+      commit: randomBytes(6).toString('hex'),
+    }
+    // Key order matters: version, revision and commit lead the file so readHead can find them.
+    backend.write(next)
+    cached = next
+    counters.commits++
+    const t = Date.now()
+    if (t - lastBackupAt >= backupIntervalMs) {
+      lastBackupAt = t
+      writeFileAtomic(backupPath, JSON.stringify(next))
+    }
+    return next
+  }
+
+  async function commitBatch(batch: Pending[]): Promise<void> {
+    counters.transactions += batch.length
+    counters.largestBatch = Math.max(counters.largestBatch, batch.length)
+    let lock
+    try {
+      lock = await acquireFileLock(lockPath, options.lock)
+    } catch (error) {
+      for (const p of batch) p.reject(error)
+      return
+    }
+    let outcomes: Map<Pending, Outcome>
+    let committed: StateDocument | undefined
+    try {
+      const { doc: base, mustWrite } = loadLocked()
+      const applied = applyBatch(base, batch)
+      outcomes = applied.outcomes
+      const anyChange = mustWrite || [...outcomes.values()].some((o) => o.ok)
+      if (anyChange) committed = write(applied.doc, base)
+    } catch (error) {
+      for (const p of batch) p.reject(error)
+      return
+    } finally {
+      lock.release()
+    }
+    for (const p of batch) {
+      const outcome = outcomes.get(p)!
+      if (outcome.ok) p.resolve(outcome.value)
+      else p.reject(outcome.error)
+    }
+    if (committed) for (const listener of commitListeners) listener(committed)
+  }
+
+  function drain(): Promise<void> {
+    flushing ??= (async () => {
+      // Let every call made in this tick join the first batch.
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      while (queue.length > 0) {
+        const batch = queue.slice(0, maxBatch)
+        queue = queue.slice(maxBatch)
+        await commitBatch(batch)
+      }
+      flushing = undefined
+    })()
+    return flushing
+  }
+
+  return {
+    path,
+    transact<T>(fn: (draft: StateDocument) => T): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ fn, resolve: resolve as (value: unknown) => void, reject })
+        void drain()
+      })
+    },
+    read(): Promise<Snapshot> {
+      inflightRead ??= new Promise<Snapshot>((resolve, reject) => {
+        setImmediate(() => {
+          inflightRead = undefined
+          try {
+            resolve(load())
+          } catch (error) {
+            if (!(error instanceof CorruptStateError)) return reject(error)
+            // Recovery needs the lock: an empty transaction loads (and repairs) under it.
+            cached = undefined
+            let repaired: StateDocument | undefined
+            queue.push({ fn: (d) => (repaired = d), resolve: () => resolve(repaired as Snapshot), reject })
+            void drain()
+          }
+        })
+      })
+      return inflightRead
+    },
+    onDidCommit(listener) {
+      commitListeners.add(listener)
+      return () => commitListeners.delete(listener)
+    },
+    onDidRecover(listener) {
+      recoverListeners.add(listener)
+      return () => recoverListeners.delete(listener)
+    },
+    metrics: () => ({ ...counters }),
+    async flush() {
+      while (flushing) await flushing
+    },
+  }
+}

@@ -1,0 +1,80 @@
+import type { z } from 'zod'
+import { issuesFromZod, type ErrorCode, type ErrorValue, type FieldIssue } from './result'
+
+/** Base of every error we expect and can explain; anything else is a bug and maps to INTERNAL. */
+export abstract class PoolError extends Error {
+  abstract readonly code: ErrorCode
+  toValue(): ErrorValue {
+    return { code: this.code, message: this.message }
+  }
+}
+
+/** Input that failed validation, with the path of every offending field. */
+export class ValidationError extends PoolError {
+  readonly code = 'VALIDATION' as const
+  constructor(readonly issues: readonly FieldIssue[]) {
+    super(issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '))
+    this.name = 'ValidationError'
+  }
+  static fromZod(error: z.ZodError, prefix: readonly (string | number)[] = []): ValidationError {
+    return new ValidationError(issuesFromZod(error, prefix))
+  }
+  static field(path: string, message: string): ValidationError {
+    return new ValidationError([{ path: [path], message }])
+  }
+  override toValue(): ErrorValue {
+    return { code: this.code, message: this.message, issues: this.issues }
+  }
+}
+
+export class NotFoundError extends PoolError {
+  readonly code = 'NOT_FOUND' as const
+  constructor(
+    readonly what: string,
+    readonly key: string,
+    hint = '',
+  ) {
+    super(`no ${what} "${key}"${hint ? ` — ${hint}` : ''}`)
+    this.name = 'NotFoundError'
+  }
+}
+
+export class ConflictError extends PoolError {
+  readonly code = 'CONFLICT' as const
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message)
+    this.name = 'ConflictError'
+  }
+  override toValue(): ErrorValue {
+    return this.field
+      ? { code: this.code, message: this.message, issues: [{ path: [this.field], message: this.message }] }
+      : { code: this.code, message: this.message }
+  }
+}
+
+/** No enabled account has headroom; says when the first one frees up. */
+export class PoolExhaustedError extends PoolError {
+  readonly code = 'POOL_EXHAUSTED' as const
+  constructor(
+    readonly earliestFreeAt: string | null,
+    detail: string,
+  ) {
+    super(
+      earliestFreeAt
+        ? `every account is at its limit (${detail}); the first frees up at ${earliestFreeAt}`
+        : `no account is available (${detail})`,
+    )
+    this.name = 'PoolExhaustedError'
+  }
+}
+
+/** Maps any thrown value to a boundary error value without hiding what it was. */
+export function toErrorValue(error: unknown): ErrorValue {
+  if (error instanceof PoolError) return error.toValue()
+  const code = (error as { code?: unknown })?.code
+  if (code === 'STORE_LOCKED' || code === 'STORE_VERSION') return { code, message: (error as Error).message }
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }
+}

@@ -1,0 +1,4 @@
+export * from './account'
+export * from './session'
+export * from './settings'
+export * from './state'

@@ -1,0 +1,47 @@
+import { z } from 'zod'
+import { BudgetUsdSchema } from './account'
+
+export const PlanBudgetSchema = z.object({ blockUsd: BudgetUsdSchema, weekUsd: BudgetUsdSchema })
+export type PlanBudget = z.infer<typeof PlanBudgetSchema>
+
+/**
+ * Expected USD-equivalent cost a plan allows per 5-hour block and per week. These are estimates
+ * (Anthropic does not publish them in dollars), which is why they are settings and not constants:
+ * the seed hard-coded $25 per block.
+ */
+export const DEFAULT_PLAN_BUDGETS = {
+  pro: { blockUsd: 8, weekUsd: 50 },
+  max5: { blockUsd: 40, weekUsd: 250 },
+  max20: { blockUsd: 160, weekUsd: 1000 },
+} as const satisfies Record<'pro' | 'max5' | 'max20', PlanBudget>
+
+export const SettingsSchema = z.object({
+  planBudgets: z.object({ pro: PlanBudgetSchema, max5: PlanBudgetSchema, max20: PlanBudgetSchema }),
+  /** Scheduler period. */
+  rebalanceIntervalSec: z.number().int().min(5).max(3600),
+  rebalancePaused: z.boolean(),
+  /** Fraction of a budget at which an account counts as "near its limit". */
+  nearLimitRatio: z.number().gt(0).lt(1),
+  /** Sessions without a known pid are ended after this long. */
+  sessionTtlHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30),
+  /** How many ended sessions are kept for history. */
+  endedSessionsKept: z.number().int().min(0).max(100_000),
+  claudePath: z.string().nullable(),
+  terminalCommand: z.string().nullable(),
+})
+export type Settings = z.infer<typeof SettingsSchema>
+
+export const DEFAULT_SETTINGS: Settings = {
+  planBudgets: DEFAULT_PLAN_BUDGETS,
+  rebalanceIntervalSec: 60,
+  rebalancePaused: false,
+  nearLimitRatio: 0.9,
+  sessionTtlHours: 24,
+  endedSessionsKept: 500,
+  claudePath: null,
+  terminalCommand: null,
+}
