@@ -55,7 +55,10 @@ export function backendFromConf(conf: ConfLike): DocumentBackend {
       return Object.keys(value).length === 0 ? undefined : value
     },
     write(document) {
-      conf.store = document as Record<string, unknown>
+      // conf re-reads and re-parses the whole file on every write to carry over its `__internal__` key
+      // (used only by conf's own migrations, which we do not use). A non-enumerable key tells it there is
+      // nothing to carry, and JSON.stringify leaves it out of the file.
+      conf.store = Object.defineProperty({ ...document }, '__internal__', { value: {}, enumerable: false })
     },
   }
 }

@@ -1,4 +1,16 @@
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  watch,
+  writeSync,
+  type FSWatcher,
+} from 'node:fs'
+import { dirname, join } from 'node:path'
 import { hostname } from 'node:os'
 import { StoreLockedError } from './errors'
 
@@ -77,7 +89,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * A cross-process lock: an exclusively created file holding "pid host time nonce".
- * A lock whose holder died (SIGKILL mid-transaction) is broken; breaking goes through a second
+ * Waiters queue FIFO through ticket files in `<lock>.q/` (named by arrival time), and only the head of
+ * the queue tries the lock, so under contention no process starves (plain polling let some wait seconds).
+ * A lock or ticket whose holder died (SIGKILL mid-transaction) is broken; breaking goes through a second
  * exclusive file so two processes can never both break and then both win.
  */
 export async function acquireFileLock(path: string, options: FileLockOptions = {}): Promise<LockHandle> {
@@ -85,24 +99,106 @@ export async function acquireFileLock(path: string, options: FileLockOptions = {
   const staleMs = options.staleMs ?? 20_000
   const isAlive = options.isAlive ?? processIsAlive
   const token = `${process.pid} ${HOST} ${Date.now()} ${Math.random().toString(36).slice(2)}`
+  const queue = `${path}.q`
+  // Uncontended: take the lock directly. With waiters queued, joining the queue is what keeps it fair.
+  if (queueIsEmpty(queue) && tryCreate(path, token)) return handleFor(path, token)
+  mkdirSync(queue, { recursive: true, mode: 0o700 })
+  // Tickets are local to this machine: <arrival ms>.<pid>.<nonce>
+  const ticket = join(
+    queue,
+    `${String(Date.now()).padStart(15, '0')}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`,
+  )
+  closeSync(openSync(ticket, 'wx', 0o600))
   const started = Date.now()
-  let delay = 0.5
   let lastHolder = 'another process'
-  for (;;) {
-    if (tryCreate(path, token)) return handleFor(path, token)
-    const owner = readOwner(path)
-    if (owner) {
-      lastHolder = `pid ${owner.pid} on ${owner.host}`
-      const abandoned =
-        (owner.host === HOST && Number.isFinite(owner.pid) && owner.pid > 0 && !isAlive(owner.pid)) ||
-        !(Date.now() - owner.at < staleMs) // also true for an unreadable, half-written lock file
-      if (abandoned && !(Number.isNaN(owner.at) && ageOf(path) < 1000)) breakStaleLock(path, owner, isAlive)
+  // Sleep until the queue or the lock's directory changes (a release, a ticket leaving) instead of polling
+  // hard: eight polling waiters on two cores slowed the holder itself down.
+  // Only the head of the queue also watches the lock's directory (busy with the state file's own writes).
+  const queueChanges = watchForChanges([queue])
+  let lockChanges: ReturnType<typeof watchForChanges> | undefined
+  try {
+    for (;;) {
+      const head = firstLiveTicket(queue, staleMs, isAlive)
+      if (head === undefined || join(queue, head) === ticket) {
+        if (tryCreate(path, token)) return handleFor(path, token)
+        const owner = readOwner(path)
+        if (owner) {
+          lastHolder = `pid ${owner.pid} on ${owner.host}`
+          const abandoned =
+            (owner.host === HOST && Number.isFinite(owner.pid) && owner.pid > 0 && !isAlive(owner.pid)) ||
+            !(Date.now() - owner.at < staleMs) // also true for an unreadable, half-written lock file
+          if (abandoned && !(Number.isNaN(owner.at) && ageOf(path) < 1000)) breakStaleLock(path, owner, isAlive)
+        }
+        lockChanges ??= watchForChanges([dirname(path)])
+        await lockChanges.next(10)
+      } else await queueChanges.next(50)
+      const waited = Date.now() - started
+      if (waited > timeoutMs) throw new StoreLockedError(path, waited, lastHolder)
     }
-    const waited = Date.now() - started
-    if (waited > timeoutMs) throw new StoreLockedError(path, waited, lastHolder)
-    await sleep(delay * (0.5 + Math.random()))
-    delay = Math.min(delay * 1.6, 8)
+  } finally {
+    queueChanges.close()
+    lockChanges?.close()
+    unlinkIfPresent(ticket)
   }
+}
+
+/** Resolves `next()` on the next change in any of the directories, or after `fallbackMs` at the latest. */
+function watchForChanges(dirs: readonly string[]): { next(fallbackMs: number): Promise<void>; close(): void } {
+  let changed = false
+  let wake: (() => void) | undefined
+  const watchers: FSWatcher[] = []
+  for (const dir of dirs) {
+    try {
+      watchers.push(
+        watch(dir, { persistent: false }, () => {
+          changed = true
+          wake?.()
+        }),
+      )
+    } catch (error) {
+      // No file watching here (some network or container file systems): the fallback timeout still polls.
+      if (!(error instanceof Error)) throw error
+    }
+  }
+  return {
+    next(fallbackMs) {
+      if (changed) {
+        changed = false
+        return Promise.resolve()
+      }
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(done, fallbackMs)
+        function done() {
+          clearTimeout(timer)
+          wake = undefined
+          changed = false
+          resolve()
+        }
+        wake = done
+      })
+    },
+    close: () => watchers.forEach((w) => w.close()),
+  }
+}
+
+function queueIsEmpty(queue: string): boolean {
+  try {
+    return readdirSync(queue).length === 0
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true
+    throw error
+  }
+}
+
+/** The oldest ticket whose owner is alive; tickets of dead or ancient waiters are removed on the way. */
+function firstLiveTicket(queue: string, staleMs: number, isAlive: (pid: number) => boolean): string | undefined {
+  for (const name of readdirSync(queue).sort()) {
+    const [at, pid] = name.split('.')
+    const dead = !isAlive(Number(pid)) || Date.now() - Number(at) > staleMs
+    if (!dead) return name
+    unlinkIfPresent(join(queue, name))
+  }
+  return undefined
 }
 
 function ageOf(path: string): number {

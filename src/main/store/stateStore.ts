@@ -118,16 +118,26 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return parsed.data
   }
 
-  /** Loads the current document, reusing the cache when the file still holds the commit we know. */
-  function load(): StateDocument {
+  /** True when the file still holds the commit we have cached: only its first bytes are read. */
+  function cacheIsCurrent(): boolean {
     const head = readHead(path)
-    if (cached && head && head.commit === cached.commit && head.revision === cached.revision) {
-      counters.cacheHits++
-      return cached
-    }
+    return !!cached && !!head && head.commit === cached.commit && head.revision === cached.revision
+  }
+
+  /** Reads, migrates and validates the file (a fresh object nobody else holds). */
+  function parseCurrent(): StateDocument {
     counters.cacheMisses++
     const raw = backend.read()
-    cached = raw === undefined ? createInitialState(DEFAULT_SETTINGS) : validate(raw, path)
+    return raw === undefined ? createInitialState(DEFAULT_SETTINGS) : validate(raw, path)
+  }
+
+  /** Loads the current document for readers, reusing the cache when the file is unchanged. */
+  function load(): StateDocument {
+    if (cacheIsCurrent()) {
+      counters.cacheHits++
+      return cached!
+    }
+    cached = parseCurrent()
     return cached
   }
 
@@ -158,17 +168,27 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return doc
   }
 
-  function loadLocked(): { doc: StateDocument; mustWrite: boolean } {
+  /**
+   * Under the lock: a draft to mutate, and a way to get the untouched base again for rollbacks. A freshly
+   * parsed document is used as the draft directly (no copy); re-reading it is safe because we hold the lock.
+   */
+  function loadLocked(): { draft: StateDocument; pristine: () => StateDocument; mustWrite: boolean } {
     if (!tempFilesSwept) {
       tempFilesSwept = true
       removeStaleTempFiles(path, 10_000)
     }
     try {
-      return { doc: load(), mustWrite: false }
+      if (cacheIsCurrent()) {
+        counters.cacheHits++
+        const base = cached!
+        return { draft: structuredClone(base), pristine: () => structuredClone(base), mustWrite: false }
+      }
+      return { draft: parseCurrent(), pristine: parseCurrent, mustWrite: false }
     } catch (error) {
       if (!(error instanceof CorruptStateError)) throw error
       cached = undefined
-      return { doc: recover(error.reason), mustWrite: true }
+      const recovered = recover(error.reason)
+      return { draft: structuredClone(recovered), pristine: () => structuredClone(recovered), mustWrite: true }
     }
   }
 
@@ -187,15 +207,19 @@ export function createStateStore(options: StateStoreOptions): StateStore {
    * from `base` with the functions that succeeded so far. If the result fails validation, the batch is
    * replayed one function at a time so only the offending ones are rejected.
    */
-  function applyBatch(base: StateDocument, batch: Pending[]): { doc: StateDocument; outcomes: Map<Pending, Outcome> } {
+  function applyBatch(
+    first: StateDocument,
+    pristine: () => StateDocument,
+    batch: Pending[],
+  ): { doc: StateDocument; outcomes: Map<Pending, Outcome> } {
     const outcomes = new Map<Pending, Outcome>()
     const replay = (accepted: Pending[]): StateDocument => {
-      const draft = structuredClone(base)
+      const draft = pristine()
       for (const p of accepted) outcomes.set(p, runOne(p, draft))
       return draft
     }
     const accepted: Pending[] = []
-    let draft = structuredClone(base)
+    let draft = first
     for (const p of batch) {
       const outcome = runOne(p, draft)
       outcomes.set(p, outcome)
@@ -206,7 +230,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     if (whole.success) return { doc: whole.data, outcomes }
     // Find the culprits: validate after each function.
     const kept: Pending[] = []
-    draft = structuredClone(base)
+    draft = pristine()
     for (const p of accepted) {
       const outcome = runOne(p, draft)
       const check = outcome.ok ? StateDocumentSchema.safeParse(draft) : undefined
@@ -221,11 +245,11 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return { doc: StateDocumentSchema.parse(draft), outcomes }
   }
 
-  function write(doc: StateDocument, previous: StateDocument): StateDocument {
+  function write(doc: StateDocument, baseRevision: number): StateDocument {
     const next: StateDocument = {
       ...doc,
       version: STATE_VERSION,
-      revision: previous.revision + 1,
+      revision: baseRevision + 1,
       commit: randomBytes(6).toString('hex'),
     }
     // Key order matters: version, revision and commit lead the file so readHead can find them.
@@ -253,11 +277,12 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     let outcomes: Map<Pending, Outcome>
     let committed: StateDocument | undefined
     try {
-      const { doc: base, mustWrite } = loadLocked()
-      const applied = applyBatch(base, batch)
+      const { draft, pristine, mustWrite } = loadLocked()
+      const baseRevision = draft.revision
+      const applied = applyBatch(draft, pristine, batch)
       outcomes = applied.outcomes
       const anyChange = mustWrite || [...outcomes.values()].some((o) => o.ok)
-      if (anyChange) committed = write(applied.doc, base)
+      if (anyChange) committed = write(applied.doc, baseRevision)
     } catch (error) {
       for (const p of batch) p.reject(error)
       return

@@ -71,6 +71,7 @@ export const StateDocumentSchema = StateShape.superRefine((doc, ctx) => {
     if (account.plan === 'custom' && (account.blockBudgetUsd === null || account.weeklyBudgetUsd === null))
       ctx.addIssue({ code: 'custom', path: ['accounts', i, 'plan'], message: 'a custom plan needs both budgets' })
   })
+  const indexed = new Map(Object.entries(doc.sessionIndex).map(([accountId, ids]) => [accountId, new Set(ids)]))
   for (const [id, session] of Object.entries(doc.sessions)) {
     if (session.id !== id)
       ctx.addIssue({ code: 'custom', path: ['sessions', id, 'id'], message: 'session stored under another id' })
@@ -80,7 +81,7 @@ export const StateDocumentSchema = StateShape.superRefine((doc, ctx) => {
         path: ['sessions', id, 'accountId'],
         message: 'session points at a missing account',
       })
-    if (!doc.sessionIndex[session.accountId]?.includes(id))
+    if (!indexed.get(session.accountId)?.has(id))
       ctx.addIssue({
         code: 'custom',
         path: ['sessionIndex', session.accountId],
@@ -122,7 +123,7 @@ export function createInitialState(settings: z.infer<typeof SettingsSchema>): St
     sessionIndex: {},
     assignments: {},
     preferredAccountId: null,
-    settings,
+    settings: structuredClone(settings), // never share the defaults object with a draft
     scheduler: {
       lastRunAt: null,
       lastSuccessAt: null,

@@ -1,0 +1,64 @@
+// npm run bench:alloc — allocations per second and latency for 8 concurrent processes on one store.
+// Each allocation is durable when it returns (fsync + rename under the cross-process lock).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createEngine } from '../src/main/engine'
+import { nodeFileSystem, nodeProcesses, systemClock } from '../src/main/engine/nodePorts'
+import { NO_USAGE } from '../src/main/engine/ports'
+import { createConfBackend } from '../src/main/store/confBackend'
+import { createStateStore } from '../src/main/store/stateStore'
+import { StateDocumentSchema } from '../src/shared/schemas/state'
+import { collect, firstLine, startWorker } from '../test/helpers/processes'
+
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 8)
+const PER_PROCESS = Number(process.env.BENCH_ALLOCATIONS ?? 100)
+
+const root = mkdtempSync(join(tmpdir(), 'auth-pool-bench-'))
+const home = join(root, 'home')
+const engine = createEngine({
+  store: createStateStore({ backend: createConfBackend(home) }),
+  clock: systemClock,
+  notifier: { notify: async () => undefined },
+  processes: nodeProcesses,
+  fs: nodeFileSystem,
+  usage: { usageOf: () => NO_USAGE },
+})
+for (const name of ['a', 'b', 'c', 'd']) {
+  mkdirSync(join(root, name))
+  await engine.addAccount({ name, configDir: join(root, name) })
+}
+
+const workers = Array.from({ length: PROCESSES }, () => startWorker(home, PER_PROCESS, 0, true))
+const finished = workers.map(collect)
+await Promise.all(workers.map(firstLine))
+const started = performance.now()
+for (const w of workers) w.stdin!.end('go\n')
+const results = await Promise.all(finished)
+const wallMs = performance.now() - started
+const latencies: number[] = []
+for (const r of results) {
+  if (r.code !== 0) throw new Error(`worker failed: ${r.stderr}`)
+  for (const line of r.stdout.trim().split('\n')) {
+    const parsed = JSON.parse(line) as { ms?: number; ready?: boolean }
+    if (parsed.ms !== undefined) latencies.push(parsed.ms)
+  }
+}
+latencies.sort((a, b) => a - b)
+const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!
+const doc = StateDocumentSchema.parse(JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')))
+const expected = PROCESSES * PER_PROCESS
+const sessions = Object.keys(doc.sessions).length
+console.log(`processes: ${PROCESSES}, allocations: ${latencies.length} (${PER_PROCESS} each, sequential per process)`)
+console.log(`wall: ${(wallMs / 1000).toFixed(2)} s`)
+console.log(
+  `throughput (allocations / busy time): ${((latencies.length / latencies.reduce((a, b) => a + b, 0)) * 1000 * PROCESSES).toFixed(0)} /s`,
+)
+console.log(
+  `latency per durable allocation: p50 ${q(0.5).toFixed(1)} ms, p90 ${q(0.9).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
+)
+console.log(
+  `sessions in file: ${sessions} / expected ${expected} → ${sessions === expected ? 'no lost updates' : 'LOST UPDATES'}`,
+)
+rmSync(root, { recursive: true, force: true })
+if (sessions !== expected) process.exit(1)

@@ -1,0 +1,224 @@
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ValidationError } from '../../shared/errors'
+import { StateDocumentSchema, type Recovery } from '../../shared/schemas/state'
+import { tempDir } from '../../../test/helpers/tempDir'
+import { createConfBackend } from './confBackend'
+import { StoreVersionError } from './errors'
+import { createStateStore } from './stateStore'
+
+const ACCOUNT = {
+  id: '5b0c6a52-2f8f-4a43-9a57-3c9a2c7a9d11',
+  name: 'work',
+  configDir: '/home/dev/.claude-work',
+  plan: 'max5' as const,
+  blockBudgetUsd: null,
+  weeklyBudgetUsd: null,
+  enabled: true,
+  priority: 0,
+  createdAt: '2026-11-27T10:00:00.000Z',
+  lastAllocatedAt: null,
+  sessionsStarted: 0,
+  limitedUntil: null,
+}
+
+function storeIn(home: string, backupIntervalMs = 0) {
+  return createStateStore({ backend: createConfBackend(home), backupIntervalMs })
+}
+
+function readFile(home: string) {
+  return JSON.parse(readFileSync(join(home, 'state.json'), 'utf8'))
+}
+
+describe('state store', () => {
+  it('creates the file with owner-only permissions and validates it on the way out', async () => {
+    const home = join(tempDir(), 'nested', 'home')
+    const store = storeIn(home)
+    await store.transact((d) => {
+      d.accounts.push({ ...ACCOUNT })
+      d.sessionIndex[ACCOUNT.id] = []
+    })
+    expect(statSync(join(home, 'state.json')).mode & 0o777).toBe(0o600)
+    expect(statSync(home).mode & 0o777).toBe(0o700)
+    const onDisk = StateDocumentSchema.parse(readFile(home))
+    expect(onDisk.accounts.map((a) => a.name)).toEqual(['work'])
+    expect(onDisk.revision).toBe(1)
+  })
+
+  it('keeps version, revision and commit at the head of the file', async () => {
+    const home = tempDir()
+    await storeIn(home).transact((d) => void (d.preferredAccountId = null))
+    expect(readFileSync(join(home, 'state.json'), 'utf8')).toMatch(/^\{"version":1,"revision":1,"commit":"[a-z0-9]+",/)
+  })
+
+  it('a transaction that throws leaves no trace, and its neighbours in the batch still commit', async () => {
+    const home = tempDir()
+    const store = storeIn(home)
+    const results = await Promise.allSettled([
+      store.transact((d) => void (d.settings.rebalanceIntervalSec = 120)),
+      store.transact((d) => {
+        d.settings.nearLimitRatio = 0.5 // half-done mutation, then a failure
+        throw new Error('boom')
+      }),
+      store.transact((d) => void (d.settings.sessionTtlHours = 48)),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    const state = await store.read()
+    expect(state.settings.rebalanceIntervalSec).toBe(120)
+    expect(state.settings.sessionTtlHours).toBe(48)
+    expect(state.settings.nearLimitRatio).toBe(0.9)
+    expect(readFile(home).settings.nearLimitRatio).toBe(0.9)
+  })
+
+  it('rejects a mutation that breaks the schema with field paths, and writes nothing of it', async () => {
+    const home = tempDir()
+    const store = storeIn(home)
+    await store.transact((d) => void (d.settings.rebalanceIntervalSec = 30))
+    const bad = store.transact((d) => {
+      d.sessionIndex['5b0c6a52-2f8f-4a43-9a57-3c9a2c7a9d11'] = ['not-a-session']
+    })
+    const good = store.transact((d) => void (d.settings.rebalanceIntervalSec = 90))
+    const error = await bad.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ValidationError)
+    expect((error as ValidationError).issues[0]!.path[0]).toBe('sessionIndex')
+    await good
+    expect(readFile(home).sessionIndex).toEqual({})
+    expect(readFile(home).settings.rebalanceIntervalSec).toBe(90)
+  })
+
+  it('groups concurrent transactions into few writes without losing any (1000 in one process)', async () => {
+    const home = tempDir()
+    const store = storeIn(home)
+    await store.transact((d) => {
+      d.accounts.push({ ...ACCOUNT })
+      d.sessionIndex[ACCOUNT.id] = []
+    })
+    const before = store.metrics().commits
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, () =>
+        store.transact((d) => {
+          d.accounts[0]!.sessionsStarted += 1
+          return d.accounts[0]!.sessionsStarted
+        }),
+      ),
+    )
+    expect(new Set(results).size).toBe(1000)
+    expect(readFile(home).accounts[0].sessionsStarted).toBe(1000)
+    const writes = store.metrics().commits - before
+    expect(writes).toBeGreaterThan(0)
+    expect(writes).toBeLessThanOrEqual(4) // 256 per batch at most
+  })
+
+  it('refuses an asynchronous transaction function', async () => {
+    const store = storeIn(tempDir())
+    await expect(store.transact(async () => 1)).rejects.toThrow(/synchronous/)
+  })
+
+  it('serves unchanged state from its cache and sees another writer at once', async () => {
+    const home = tempDir()
+    const a = storeIn(home)
+    const b = storeIn(home)
+    await a.transact((d) => void (d.settings.rebalanceIntervalSec = 10))
+    await a.read()
+    await a.read()
+    expect(a.metrics().cacheHits).toBeGreaterThanOrEqual(2)
+    await b.transact((d) => void (d.settings.rebalanceIntervalSec = 20))
+    const misses = a.metrics().cacheMisses
+    expect((await a.read()).settings.rebalanceIntervalSec).toBe(20)
+    expect(a.metrics().cacheMisses).toBe(misses + 1)
+  })
+
+  it('shares one load between concurrent readers', async () => {
+    const home = tempDir()
+    await storeIn(home).transact((d) => void (d.settings.rebalanceIntervalSec = 10))
+    const store = storeIn(home)
+    const snapshots = await Promise.all(Array.from({ length: 50 }, () => store.read()))
+    expect(new Set(snapshots).size).toBe(1)
+    expect(store.metrics().cacheMisses).toBe(1)
+  })
+})
+
+describe('corrupt state files', () => {
+  const cases: [string, string][] = [
+    ['garbage', '\u0000\u0001 this is not json at all'],
+    ['truncated JSON', '{"version":1,"revision":3,"commit":"abc","accounts":[{"id":"5b0c'],
+    ['a wrong schema', JSON.stringify({ version: 1, revision: 2, commit: 'x', accounts: 'nope' })],
+    ['an empty file', ''],
+  ]
+  for (const [label, content] of cases) {
+    it(`moves ${label} aside, restores the last good backup and says so`, async () => {
+      const home = tempDir()
+      const good = storeIn(home)
+      await good.transact((d) => {
+        d.accounts.push({ ...ACCOUNT })
+        d.sessionIndex[ACCOUNT.id] = []
+      })
+      writeFileSync(join(home, 'state.json'), content)
+      const store = storeIn(home)
+      const recoveries: Recovery[] = []
+      store.onDidRecover((r) => recoveries.push(r))
+      const state = await store.read()
+      expect(state.accounts.map((a) => a.name)).toEqual(['work'])
+      expect(recoveries).toHaveLength(1)
+      expect(recoveries[0]!.restoredFrom).toBe('backup')
+      expect(recoveries[0]!.reason).toMatch(label === 'a wrong schema' ? /schema/ : /JSON|schema/)
+      expect(readFileSync(recoveries[0]!.movedAsideTo, 'utf8')).toBe(content)
+      const onDisk = StateDocumentSchema.parse(readFile(home))
+      expect(onDisk.recoveries).toHaveLength(1)
+      expect(onDisk.accounts).toHaveLength(1)
+    })
+  }
+
+  it('starts empty, keeping the corrupt file, when there is no usable backup', async () => {
+    const home = tempDir()
+    await storeIn(home, 60_000).transact((d) => void (d.settings.rebalanceIntervalSec = 10))
+    writeFileSync(join(home, 'state.json.bak'), '{ also broken')
+    writeFileSync(join(home, 'state.json'), '{ broken')
+    const store = storeIn(home)
+    let recovery: Recovery | undefined
+    store.onDidRecover((r) => (recovery = r))
+    await store.transact((d) => void (d.settings.rebalanceIntervalSec = 15))
+    expect(recovery?.restoredFrom).toBe('empty')
+    expect(readdirSync(home).filter((n) => n.includes('.corrupt-'))).toHaveLength(1)
+    expect(readFile(home).settings.rebalanceIntervalSec).toBe(15)
+  })
+
+  it('leaves a file from a newer Auth Pool untouched and says to update', async () => {
+    const home = tempDir()
+    const newer = JSON.stringify({ version: 99, revision: 1, commit: 'a', whatever: true })
+    writeFileSync(join(home, 'state.json'), newer)
+    const store = storeIn(home)
+    await expect(store.transact(() => 1)).rejects.toBeInstanceOf(StoreVersionError)
+    await expect(store.read()).rejects.toThrow(/version 99.*update Auth Pool/)
+    expect(readFileSync(join(home, 'state.json'), 'utf8')).toBe(newer)
+  })
+
+  it('migrates an older document', async () => {
+    const home = tempDir()
+    const current = storeIn(home)
+    await current.transact((d) => void (d.settings.rebalanceIntervalSec = 10))
+    const v1 = readFile(home)
+    // Pretend the file predates a field: version 0 had no `recoveries`.
+    const { recoveries: _dropped, ...v0 } = { ...v1, version: 0 }
+    writeFileSync(join(home, 'state.json'), JSON.stringify(v0))
+    const store = createStateStore({
+      backend: createConfBackend(home),
+      migrations: { 0: (doc) => ({ ...doc, recoveries: [] }) },
+    })
+    expect((await store.read()).settings.rebalanceIntervalSec).toBe(10)
+    await store.transact(() => undefined)
+    expect(readFile(home).version).toBe(1)
+  })
+
+  it('sweeps temp files a killed writer left behind', async () => {
+    const home = tempDir()
+    await storeIn(home).transact(() => undefined)
+    const stale = join(home, 'state.json.tmp-123-old')
+    writeFileSync(stale, 'half')
+    const { utimesSync } = await import('node:fs')
+    utimesSync(stale, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000))
+    await storeIn(home).transact(() => undefined)
+    expect(existsSync(stale)).toBe(false)
+  })
+})

@@ -1,0 +1,32 @@
+import { join } from 'node:path'
+import { createEngine } from '../../src/main/engine'
+import { nodeFileSystem, nodeProcesses } from '../../src/main/engine/nodePorts'
+import { NO_USAGE, type AccountUsage, type EnginePorts, type PoolNotification } from '../../src/main/engine/ports'
+import { createConfBackend } from '../../src/main/store/confBackend'
+import { createStateStore } from '../../src/main/store/stateStore'
+import { FakeClock } from './fakeClock'
+import { tempDir } from './tempDir'
+
+/** A real engine on a real store in a temp dir; usage figures are set per account id by the test. */
+export function testEngine(overrides: Partial<EnginePorts> = {}) {
+  const home = overrides.store ? '' : join(tempDir(), 'home')
+  const store = overrides.store ?? createStateStore({ backend: createConfBackend(home) })
+  const clock = (overrides.clock as FakeClock | undefined) ?? new FakeClock()
+  const usage = new Map<string, Partial<AccountUsage>>()
+  const notifications: PoolNotification[] = []
+  const engine = createEngine({
+    store,
+    clock,
+    notifier: { notify: async (n) => void notifications.push(n) },
+    processes: nodeProcesses,
+    fs: nodeFileSystem,
+    usage: { usageOf: (a) => ({ ...NO_USAGE, ...usage.get(a.id) }) },
+    ...overrides,
+  })
+  return { engine, store, clock, usage, notifications, home }
+}
+
+/** A real directory to use as an account's CLAUDE_CONFIG_DIR. */
+export function accountDir(name = 'acct'): string {
+  return tempDir(`${name}-`)
+}

@@ -1,0 +1,49 @@
+// A separate process hammering one state file, for the multi-process, crash and benchmark runs.
+// Usage: node --import tsx storeWorker.ts <home> <count|forever> [releaseEvery]
+// Prints one JSON line per allocation: {"id","accountId","ms"}; a final {"done":true} line.
+import { createEngine } from '../../src/main/engine'
+import { nodeFileSystem, nodeProcesses, systemClock } from '../../src/main/engine/nodePorts'
+import { NO_USAGE } from '../../src/main/engine/ports'
+import { createConfBackend } from '../../src/main/store/confBackend'
+import { createStateStore } from '../../src/main/store/stateStore'
+
+const [home, countArg, releaseEveryArg] = process.argv.slice(2)
+if (!home || !countArg) {
+  process.stderr.write('usage: storeWorker.ts <home> <count|forever> [releaseEvery]\n')
+  process.exit(2)
+}
+const count = countArg === 'forever' ? Infinity : Number(countArg)
+const releaseEvery = Number(releaseEveryArg ?? 0)
+const engine = createEngine({
+  store: createStateStore({ backend: createConfBackend(home), lock: { timeoutMs: 60_000 } }),
+  clock: systemClock,
+  notifier: { notify: async () => undefined },
+  processes: nodeProcesses,
+  fs: nodeFileSystem,
+  usage: { usageOf: () => NO_USAGE },
+})
+
+// With AUTH_POOL_BARRIER set, warm up (load every module, JIT the hot path on a read) and wait for a
+// line on stdin, so a benchmark measures allocations and not eight processes booting at once.
+if (process.env.AUTH_POOL_BARRIER) {
+  await engine.status()
+  process.stdout.write(JSON.stringify({ ready: true }) + '\n')
+  await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()))
+  process.stdin.pause()
+}
+
+const lines: string[] = []
+for (let i = 0; i < count; i++) {
+  const started = performance.now()
+  const { session, account } = await engine.allocate({ cwd: `/proj/${process.pid}/${i % 5}` })
+  const ms = performance.now() - started
+  let released = false
+  if (releaseEvery > 0 && i % releaseEvery === 0) {
+    await engine.release(session.id)
+    released = true
+  }
+  const line = JSON.stringify({ id: session.id, accountId: account.id, ms, released })
+  if (count === Infinity) process.stdout.write(line + '\n')
+  else lines.push(line)
+}
+process.stdout.write(lines.map((l) => l + '\n').join('') + JSON.stringify({ done: true }) + '\n')
