@@ -23,7 +23,7 @@ function showDashboard(): void {
     height: 720,
     show: false,
     webPreferences: {
-      preload: join(import.meta.dirname, '../preload/index.mjs'),
+      preload: join(import.meta.dirname, '../preload/index.cjs'),
       sandbox: true,
       contextIsolation: true,
       nodeIntegration: false,
@@ -57,20 +57,26 @@ void app.whenReady().then(async () => {
     fs: nodeFileSystem,
     usage: { usageOf: () => NO_USAGE },
   })
+  // Make sure the state file exists from the first start, so the CLI and the app agree on where it is.
+  await store.transact(() => undefined)
   await engine.startScheduler()
   tray = new Tray(nativeImage.createFromPath(join(import.meta.dirname, '../../resources/tray-ok-16.png')))
+  let labels: string[] = []
   const rebuild = async () => {
     const status = await engine.status()
+    const template: Electron.MenuItemConstructorOptions[] = [
+      { label: `${status.availableCount} of ${status.accounts.length} accounts available`, enabled: false },
+      { type: 'separator' },
+      { label: 'Open dashboard', click: showDashboard },
+      { label: 'Quit', click: () => app.quit() },
+    ]
+    labels = template.flatMap((item) => (item.label ? [item.label] : []))
     tray?.setToolTip(`Auth Pool — ${status.availableCount} of ${status.accounts.length} accounts available`)
-    tray?.setContextMenu(
-      Menu.buildFromTemplate([
-        { label: `${status.availableCount} of ${status.accounts.length} accounts available`, enabled: false },
-        { type: 'separator' },
-        { label: 'Open dashboard', click: showDashboard },
-        { label: 'Quit', click: () => app.quit() },
-      ]),
-    )
+    tray?.setContextMenu(Menu.buildFromTemplate(template))
   }
+  // Hooks for the _electron end-to-end spec only.
+  if (process.env.AUTH_POOL_TEST_HOOKS === '1')
+    Object.assign(globalThis, { __authPool: { trayLabels: () => labels, openDashboard: showDashboard } })
   engine.onDidChangeAccounts(() => void rebuild())
   engine.onDidChangeSessions(() => void rebuild())
   await rebuild()

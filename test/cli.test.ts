@@ -1,0 +1,100 @@
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { CLI, runCli } from './helpers/processes'
+import { tempDir } from './helpers/tempDir'
+
+beforeAll(() => {
+  if (!existsSync(join(CLI, '..', '..', 'out', 'main', 'cli.js')))
+    throw new Error('run `npm run build` before the CLI tests')
+})
+
+function setup() {
+  const root = tempDir()
+  const env = { AUTH_POOL_HOME: join(root, 'home'), HOME: root }
+  return { root, env, cli: (...args: string[]) => runCli(args, env) }
+}
+
+describe('auth-pool command line', () => {
+  it('is an executable with a node shebang', () => {
+    expect(statSync(CLI).mode & 0o111).not.toBe(0)
+  })
+
+  it('adds accounts, allocates with the documented JSON shape, and releases', async () => {
+    const { root, cli } = setup()
+    mkdirSync(join(root, 'valid-path', '.claude-config'), { recursive: true })
+    const added = await cli(
+      'accounts',
+      'add',
+      '--name',
+      'work',
+      '--config-dir',
+      '~/valid-path/.claude-config',
+      '--plan',
+      'max5',
+      '--json',
+    )
+    expect(added.stderr).toBe('')
+    expect(added.code).toBe(0)
+    const account = JSON.parse(added.stdout)
+    expect(account).toMatchObject({ name: 'work', plan: 'max5', configDir: join(root, 'valid-path', '.claude-config') })
+
+    const allocated = await cli('allocate', '--cwd', root, '--json')
+    expect(allocated.code).toBe(0)
+    const allocation = JSON.parse(allocated.stdout)
+    expect(allocation).toMatchObject({
+      session: { id: expect.any(String), accountId: account.id },
+      account: { id: account.id, name: 'work', configDir: account.configDir },
+    })
+
+    const human = await cli('sessions')
+    expect(human.stdout).toContain(allocation.session.id)
+    expect((await cli('release', allocation.session.id)).stdout).toMatch(/ended/)
+    const status = JSON.parse((await cli('status', '--json')).stdout)
+    expect(status.accounts[0].activeSessions).toBe(0)
+    expect((await cli('accounts', 'list')).stdout).toMatch(/^work \(max5\) — 5h 0% · week 0%/)
+  })
+
+  it('exits 2 with a message naming the field for invalid input, and 2 for bad usage', async () => {
+    const { root, cli } = setup()
+    const missing = await cli('accounts', 'add', '--name', 'x', '--config-dir', join(root, 'nope'), '--json')
+    expect(missing.code).toBe(2)
+    expect(JSON.parse(missing.stdout).error).toMatchObject({ code: 'VALIDATION', issues: [{ path: ['configDir'] }] })
+    expect(missing.stderr).toMatch(/configDir: .*does not exist/)
+    const zero = await cli('accounts', 'add', '--name', 'x', '--config-dir', root, '--block-budget-usd', '0')
+    expect(zero.code).toBe(2)
+    expect(zero.stderr).toMatch(/blockBudgetUsd: must be greater than 0/)
+    const unknownFlag = await cli('allocate', '--acount', 'x')
+    expect(unknownFlag.code).toBe(2)
+    expect(unknownFlag.stderr).toMatch(/unknown option --acount/)
+    const notANumber = await cli('allocate', '--pid', 'abc')
+    expect(notANumber.code).toBe(2)
+    const unknownCommand = await cli('frobnicate')
+    expect(unknownCommand.code).toBe(2)
+    const ghost = await cli('allocate', '--account', 'ghost')
+    expect(ghost.code).toBe(2)
+    expect(ghost.stderr).not.toMatch(/at .*\.js:\d+/) // a message, not a stack trace
+  })
+
+  it('exits 1 when the pool is exhausted, with the reason', async () => {
+    const { root, cli } = setup()
+    await cli('accounts', 'add', '--name', 'off', '--config-dir', root, '--disable')
+    const result = await cli('allocate', '--json')
+    expect(result.code).toBe(1)
+    expect(JSON.parse(result.stdout).error.code).toBe('POOL_EXHAUSTED')
+    expect(result.stderr).toMatch(/off: disabled/)
+  })
+
+  it('moves a corrupt state file aside, restores the backup and tells the user', async () => {
+    const { root, env, cli } = setup()
+    await cli('accounts', 'add', '--name', 'keep', '--config-dir', root)
+    writeFileSync(join(env.AUTH_POOL_HOME, 'state.json'), '{"version":1,"revision":')
+    const result = await cli('accounts', 'list')
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(
+      /state file was unreadable .* moved to .*state\.json\.corrupt-.* last good backup was restored/,
+    )
+    expect(result.stdout).toMatch(/^keep /)
+    expect(readdirSync(env.AUTH_POOL_HOME).some((n) => n.startsWith('state.json.corrupt-'))).toBe(true)
+  })
+})
