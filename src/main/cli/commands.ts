@@ -1,6 +1,13 @@
 import type { Engine } from '../engine'
+import type { UsageService } from '../engine/usage/usageService'
+import { usageReport, usageTable } from './usageReport'
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args'
 import { accountLine, sessionLine, statusText } from './format'
+
+export interface CliContext {
+  readonly engine: Engine
+  readonly usage: UsageService
+}
 
 export interface CommandOutput {
   /** What `--json` prints. */
@@ -14,7 +21,7 @@ interface Command<S extends FlagSpec> {
   readonly flags: S
   /** Names of the positional arguments, in order. */
   readonly positionals?: readonly string[]
-  readonly run: (engine: Engine, args: ParsedArgs<S>) => Promise<CommandOutput>
+  readonly run: (context: CliContext, args: ParsedArgs<S>) => Promise<CommandOutput>
 }
 
 const command = <S extends FlagSpec>(c: Command<S>) => c as unknown as Command<FlagSpec>
@@ -48,7 +55,7 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
     usage:
       'auth-pool accounts add --name NAME --config-dir DIR [--plan pro|max5|max20|custom] [--block-budget-usd N] [--weekly-budget-usd N] [--priority N] [--create] [--disable] [--json]',
     flags: accountFlags,
-    async run(engine, { flags }) {
+    async run({ engine }, { flags }) {
       const account = await engine.addAccount({
         name: flags.name,
         configDir: flags['config-dir'],
@@ -65,7 +72,7 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
   'accounts list': command({
     usage: 'auth-pool accounts list [--json]',
     flags: { json: 'boolean' },
-    async run(engine) {
+    async run({ engine }) {
       const accounts = await engine.listAccounts()
       return {
         json: accounts,
@@ -79,7 +86,7 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
     usage: 'auth-pool accounts remove NAME [--force] [--json]   (the config directory stays on disk)',
     positionals: ['NAME'],
     flags: { json: 'boolean', force: 'boolean' },
-    async run(engine, args) {
+    async run({ engine }, args) {
       const account = await engine.removeAccount(positional(args, 0, 'account name', this.usage), {
         force: args.flags.force ?? false,
       })
@@ -91,7 +98,7 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
       'auth-pool accounts set NAME [--name NEW] [--config-dir DIR] [--plan P] [--block-budget-usd N] [--weekly-budget-usd N] [--priority N] [--enable|--disable] [--json]',
     positionals: ['NAME'],
     flags: accountFlags,
-    async run(engine, args) {
+    async run({ engine }, args) {
       const { flags } = args
       if (flags.enable && flags.disable) throw new UsageError('give --enable or --disable, not both')
       const patch = Object.fromEntries(
@@ -113,7 +120,7 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
   allocate: command({
     usage: 'auth-pool allocate [--cwd DIR] [--account NAME] [--pid N] [--json]',
     flags: { json: 'boolean', cwd: 'string', account: 'string', pid: 'number' },
-    async run(engine, { flags }) {
+    async run({ engine }, { flags }) {
       const a = await engine.allocate({ cwd: flags.cwd, account: flags.account, pid: flags.pid })
       return {
         json: {
@@ -130,7 +137,7 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
     usage: 'auth-pool release SESSION_ID [--json]',
     positionals: ['SESSION_ID'],
     flags: { json: 'boolean' },
-    async run(engine, args) {
+    async run({ engine }, args) {
       const session = await engine.release(positional(args, 0, 'session id', this.usage))
       return { json: session, text: `session ${session.id} ${session.status}` }
     },
@@ -138,7 +145,7 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
   sessions: command({
     usage: 'auth-pool sessions [--account NAME] [--active] [--json]',
     flags: { json: 'boolean', account: 'string', active: 'boolean' },
-    async run(engine, { flags }) {
+    async run({ engine }, { flags }) {
       const [sessions, accounts] = await Promise.all([
         engine.sessions({ account: flags.account, activeOnly: flags.active ?? false }),
         engine.listAccounts(),
@@ -155,15 +162,26 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
   status: command({
     usage: 'auth-pool status [--json]',
     flags: { json: 'boolean' },
-    async run(engine) {
+    async run({ engine }) {
       const status = await engine.status()
       return { json: status, text: statusText(status) }
+    },
+  }),
+  usage: command({
+    usage: 'auth-pool usage [--account NAME] [--since ISO] [--json]',
+    flags: { json: 'boolean', account: 'string', since: 'string' },
+    async run(context, { flags }) {
+      const since = flags.since === undefined ? undefined : Date.parse(flags.since)
+      if (since !== undefined && !Number.isFinite(since))
+        throw new UsageError(`--since must be an ISO date or time, got "${flags.since}"`)
+      const report = await usageReport(context, { account: flags.account, since })
+      return { json: report, text: usageTable(report) }
     },
   }),
   reconcile: command({
     usage: 'auth-pool reconcile [--json]   (end sessions whose process is gone, move folders off exhausted accounts)',
     flags: { json: 'boolean' },
-    async run(engine) {
+    async run({ engine }) {
       const outcome = await engine.reconcile()
       return {
         json: outcome,

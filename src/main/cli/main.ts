@@ -2,12 +2,14 @@ import { toErrorValue } from '../../shared/errors'
 import type { ErrorValue } from '../../shared/result'
 import { createEngine, type Engine } from '../engine'
 import { nodeFileSystem, nodeProcesses, systemClock } from '../engine/nodePorts'
-import { NO_USAGE, type Notifier } from '../engine/ports'
+import type { Notifier } from '../engine/ports'
+import { createUsageService } from '../engine/usage/usageService'
+import { join } from 'node:path'
 import { defaultHome } from '../paths'
 import { createConfBackend } from '../store/confBackend'
 import { createStateStore } from '../store/stateStore'
 import { UsageError } from './args'
-import { helpText, parseCommandArgs, resolveCommand } from './commands'
+import { helpText, parseCommandArgs, resolveCommand, type CliContext } from './commands'
 
 export interface CliIo {
   readonly stdout: (text: string) => void
@@ -20,22 +22,25 @@ const stderrNotifier = (io: CliIo): Notifier => ({
   notify: async (n) => io.stderr(`auth-pool: ${n.title}: ${n.body}`),
 })
 
-export function createCliEngine(io: CliIo): Engine {
-  const store = createStateStore({ backend: createConfBackend(defaultHome(io.env)) })
+export function createCliContext(io: CliIo): CliContext {
+  const home = defaultHome(io.env)
+  const store = createStateStore({ backend: createConfBackend(home) })
+  const usage = createUsageService({ indexDir: join(home, 'usage-index') })
   store.onDidRecover((r) =>
     io.stderr(
       `auth-pool: the state file was unreadable (${r.reason}); it was moved to ${r.movedAsideTo} and ` +
         (r.restoredFrom === 'backup' ? 'the last good backup was restored' : 'a new empty state was started'),
     ),
   )
-  return createEngine({
+  const engine: Engine = createEngine({
     store,
     clock: systemClock,
     notifier: stderrNotifier(io),
     processes: nodeProcesses,
     fs: nodeFileSystem,
-    usage: { usageOf: () => NO_USAGE },
+    usage,
   })
+  return { engine, usage }
 }
 
 const USAGE_CODES = new Set(['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'USAGE'])
@@ -50,7 +55,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     const { command, rest } = resolveCommand(argv)
     const args = parseCommandArgs(command, rest)
-    const output = await command.run(createCliEngine(io), args)
+    const context = createCliContext(io)
+    context.usage.setPricing((await context.engine.settings()).pricing)
+    const output = await command.run(context, args)
     io.stdout(json ? JSON.stringify(output.json, null, 2) : output.text)
     return 0
   } catch (error) {

@@ -1,13 +1,13 @@
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
-/** Writes a file the way a crash cannot half-write it: temp file, fsync, rename. */
-export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
+/** Writes a file the way a crash cannot half-write it: temp file, fsync (unless a cache), rename. */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, fsync = true): void {
   const temp = `${path}.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
   const fd = openSync(temp, 'w', mode)
   try {
-    writeSync(fd, text)
-    fsyncSync(fd)
+    writeFileSync(fd, data)
+    if (fsync) fsyncSync(fd)
   } finally {
     closeSync(fd)
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { BudgetUsdSchema } from './account'
+import { PricingOverridesSchema } from './pricing'
 
 export const PlanBudgetSchema = z.object({ blockUsd: BudgetUsdSchema, weekUsd: BudgetUsdSchema })
 export type PlanBudget = z.infer<typeof PlanBudgetSchema>
@@ -31,6 +32,8 @@ export const SettingsSchema = z.object({
   /** How many ended sessions are kept for history. */
   endedSessionsKept: z.number().int().min(0).max(100_000),
   claudePath: z.string().nullable(),
+  /** Price overrides; added after version 1 shipped, hence the default for older files. */
+  pricing: PricingOverridesSchema.default({}),
   terminalCommand: z.string().nullable(),
 })
 export type Settings = z.infer<typeof SettingsSchema>
@@ -44,4 +47,5 @@ export const DEFAULT_SETTINGS: Settings = {
   endedSessionsKept: 500,
   claudePath: null,
   terminalCommand: null,
+  pricing: {},
 }

@@ -1,0 +1,49 @@
+import type { CliContext } from './commands'
+
+const money = (usd: number) => `$${usd.toFixed(2)}`
+const round = (usd: number) => Math.round(usd * 1e6) / 1e6
+
+/** The `auth-pool usage` report: per account, its blocks (no gap blocks), week, current block and limit. */
+export async function usageReport(context: CliContext, filter: { account?: string; since?: number }) {
+  const accounts = (await context.engine.listAccounts()).filter(
+    (a) => !filter.account || a.name.toLowerCase() === filter.account.toLowerCase() || a.id === filter.account,
+  )
+  if (filter.account && accounts.length === 0) await context.engine.sessions({ account: filter.account }) // throws the not-found error
+  return {
+    accounts: accounts.map((account) => {
+      context.usage.refresh(account)
+      const summary = context.usage.summaryOf(account)
+      const blocks = summary.blocks.filter((b) => filter.since === undefined || Date.parse(b.end) > filter.since!)
+      return {
+        id: account.id,
+        name: account.name,
+        configDir: account.configDir,
+        blocks: blocks.map((b) => ({ ...b, costUsd: round(b.costUsd) })),
+        week: { ...summary.week, costUsd: round(summary.week.costUsd) },
+        current: summary.current,
+        limitedUntil: summary.limitedUntil,
+        limitHits: summary.limitHits,
+        standing: account.standing,
+        diagnostics: context.usage.diagnostics(account),
+      }
+    }),
+  }
+}
+
+export function usageTable(report: Awaited<ReturnType<typeof usageReport>>): string {
+  if (report.accounts.length === 0) return 'no accounts yet; add one with `auth-pool accounts add`'
+  return report.accounts
+    .map((a) => {
+      const s = a.standing
+      const current = a.current
+        ? `5h block ${money(a.current.costUsd)} of ${money(s.blockBudgetUsd)} (${Math.round(s.blockRatio * 100)}%), ends ${new Date(a.current.end).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}, burn ${money(a.current.burnRateUsdPerHour)}/h`
+        : 'no active 5h block'
+      const skipped = a.diagnostics.skippedLines.reduce((n, f) => n + f.invalid + f.oversized, 0)
+      return [
+        `${a.name}: ${current}; week ${money(a.week.costUsd)} of ${money(s.weeklyBudgetUsd)} (${Math.round(s.weekRatio * 100)}%)` +
+          (a.limitedUntil ? `; limited until ${a.limitedUntil}` : ''),
+        `  ${a.blocks.length} blocks, ${a.diagnostics.files} transcript files${skipped ? `, ${skipped} lines skipped` : ''}`,
+      ].join('\n')
+    })
+    .join('\n')
+}

@@ -1,0 +1,288 @@
+import { createHash } from 'node:crypto'
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { writeFileAtomic } from '../../store/atomicFile'
+import { EntryTable } from './entryTable'
+import { LineReader } from './lineReader'
+import { parseTranscriptLine } from './transcriptLine'
+
+export interface FileState {
+  readonly id: number
+  readonly path: string
+  ino: number
+  size: number
+  offset: number
+  /** Lines that were not valid JSON or lacked what a usage line needs. */
+  invalid: number
+  /** Lines over the length limit, skipped unread. */
+  oversized: number
+  /** The last error reading it (unreadable file), if any. */
+  error: string | null
+  /** Claude Code deleted it; its usage stays counted. */
+  gone: boolean
+}
+
+export interface LimitHit {
+  readonly time: number
+  readonly resetsAt: number
+}
+
+export interface IngestResult {
+  readonly changed: boolean
+  readonly bytesRead: number
+  readonly files: number
+}
+
+const MAGIC = 0x58495041 // "APIX"
+const FORMAT = 1
+
+/** Transcript files under `<configDir>/projects/`, sub-agent files included. */
+function listTranscripts(projects: string): string[] {
+  let names: string[]
+  try {
+    names = readdirSync(projects, { recursive: true, encoding: 'utf8' })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return []
+    throw error
+  }
+  return names.filter((n) => n.endsWith('.jsonl')).map((n) => join(projects, n))
+}
+
+/**
+ * One account's usage ledger: which bytes of which transcript have been read, and the deduplicated
+ * entries they held. Persisted as a binary index so a restart reads only new bytes; the index is a cache.
+ */
+export class AccountLedger {
+  readonly table = new EntryTable()
+  readonly files = new Map<string, FileState>()
+  limits: LimitHit[] = []
+  private dirty = false
+  private readonly reader = new LineReader()
+
+  constructor(
+    readonly configDir: string,
+    readonly indexPath: string,
+  ) {}
+
+  static indexPathFor(indexDir: string, configDir: string): string {
+    return join(indexDir, `${createHash('sha256').update(configDir).digest('hex').slice(0, 20)}.idx`)
+  }
+
+  /** Reads new bytes of every transcript. Never throws for a bad file: it is recorded on the file. */
+  ingest(): IngestResult {
+    const projects = join(this.configDir, 'projects')
+    const seen = new Set<string>()
+    let bytesRead = 0
+    const before = this.table.version
+    for (const path of listTranscripts(projects)) {
+      seen.add(path)
+      bytesRead += this.ingestFile(path)
+    }
+    for (const file of this.files.values())
+      if (!seen.has(file.path) && !file.gone) {
+        file.gone = true
+        this.dirty = true
+      }
+    if (this.table.version !== before) this.dirty = true
+    return { changed: this.table.version !== before, bytesRead, files: seen.size }
+  }
+
+  private ingestFile(path: string): number {
+    let stat
+    try {
+      stat = statSync(path)
+    } catch (error) {
+      return this.fileError(path, error)
+    }
+    let file = this.files.get(path)
+    if (!file) {
+      file = {
+        id: this.files.size,
+        path,
+        ino: stat.ino,
+        size: 0,
+        offset: 0,
+        invalid: 0,
+        oversized: 0,
+        error: null,
+        gone: false,
+      }
+      this.files.set(path, file)
+      this.dirty = true
+    } else if (file.ino !== stat.ino || stat.size < file.offset) {
+      // Replaced or truncated: read it again from the start.
+      this.table.forgetUnkeyedRowsOf(file.id)
+      Object.assign(file, { ino: stat.ino, offset: 0, invalid: 0, oversized: 0 })
+      this.dirty = true
+    }
+    file.gone = false
+    if (stat.size === file.offset && file.size === stat.size && !file.error) return 0
+    const fileId = file.id
+    let result
+    try {
+      result = this.reader.read(path, file.offset, stat.size, (text, final) => {
+        const line = parseTranscriptLine(text)
+        if (line.kind === 'invalid') {
+          if (!final) file.invalid++
+          return false
+        }
+        if (line.kind === 'usage') {
+          this.table.add(line, fileId)
+          if (line.limitResetsAt !== null) this.addLimit({ time: line.time, resetsAt: line.limitResetsAt })
+        } else if (line.kind === 'limit') this.addLimit(line)
+        return true
+      })
+    } catch (error) {
+      return this.fileError(path, error)
+    }
+    file.offset = result.offset
+    file.size = stat.size
+    file.oversized += result.oversized
+    file.error = null
+    this.dirty = true
+    return result.bytesRead
+  }
+
+  private fileError(path: string, error: unknown): number {
+    const code = (error as NodeJS.ErrnoException).code
+    const file = this.files.get(path)
+    if (code === 'ENOENT') {
+      if (file) file.gone = true
+    } else if (file) file.error = (error as Error).message
+    else
+      this.files.set(path, {
+        id: this.files.size,
+        path,
+        ino: 0,
+        size: 0,
+        offset: 0,
+        invalid: 0,
+        oversized: 0,
+        error: (error as Error).message,
+        gone: false,
+      })
+    this.dirty = true
+    return 0
+  }
+
+  private addLimit(hit: LimitHit): void {
+    if (this.limits.some((l) => l.time === hit.time && l.resetsAt === hit.resetsAt)) return
+    this.limits.push(hit)
+    this.limits.sort((a, b) => a.time - b.time)
+    this.table.version++
+  }
+
+  /** Writes the index when anything changed since the last save. */
+  save(): void {
+    if (!this.dirty) return
+    const t = this.table
+    const header = Buffer.from(
+      JSON.stringify({
+        format: FORMAT,
+        configDir: this.configDir,
+        rows: t.size,
+        files: [...this.files.values()],
+        models: t.models,
+        sessions: t.sessions,
+        limits: this.limits,
+      }),
+    )
+    const headerPadded = Math.ceil((8 + header.length) / 8) * 8
+    const keys = Buffer.from(t.keys.slice(0, t.size).join('\n'))
+    const n = t.size
+    const columns: [ArrayBufferView, number][] = [
+      [t.time, 8],
+      [t.input, 4],
+      [t.output, 4],
+      [t.cacheWrite5m, 4],
+      [t.cacheWrite1h, 4],
+      [t.cacheRead, 4],
+      [t.session, 4],
+      [t.file, 4],
+      [t.model, 2],
+      [t.flags, 1],
+    ]
+    const parts: Buffer[] = []
+    const prefix = Buffer.alloc(headerPadded)
+    prefix.writeUInt32LE(MAGIC, 0)
+    prefix.writeUInt32LE(header.length, 4)
+    header.copy(prefix, 8)
+    parts.push(prefix)
+    for (const [column, width] of columns) {
+      const bytes = Buffer.from(column.buffer, column.byteOffset, n * width)
+      parts.push(bytes, Buffer.alloc((8 - ((n * width) % 8)) % 8))
+    }
+    parts.push(keys)
+    mkdirSync(join(this.indexPath, '..'), { recursive: true, mode: 0o700 })
+    // A cache: no fsync. A torn index fails its checks on load and costs one rebuild.
+    writeFileAtomic(this.indexPath, Buffer.concat(parts), 0o600, false)
+    this.dirty = false
+  }
+
+  /** Loads the index if it is ours and intact; returns false (and stays empty) otherwise. */
+  load(): boolean {
+    let data: Buffer
+    try {
+      data = readFileSync(this.indexPath)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+      throw error
+    }
+    try {
+      if (data.readUInt32LE(0) !== MAGIC) return false
+      const headerLength = data.readUInt32LE(4)
+      const header = JSON.parse(data.toString('utf8', 8, 8 + headerLength)) as {
+        format: number
+        configDir: string
+        rows: number
+        files: FileState[]
+        models: string[]
+        sessions: { id: string; cwd: string | null }[]
+        limits: LimitHit[]
+      }
+      if (header.format !== FORMAT || header.configDir !== this.configDir) return false
+      const n = header.rows
+      let at = Math.ceil((8 + headerLength) / 8) * 8
+      const cap = Math.max(1024, n)
+      const take = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(
+        Type: new (length: number) => T,
+        width: number,
+      ): T => {
+        const end = at + n * width
+        if (end > data.length) throw new Error('index truncated')
+        const out = new Type(cap)
+        new Uint8Array(out.buffer).set(data.subarray(at, end))
+        at = end + ((8 - ((n * width) % 8)) % 8)
+        return out
+      }
+      const t = this.table
+      t.time = take(Float64Array, 8)
+      t.input = take(Uint32Array, 4)
+      t.output = take(Uint32Array, 4)
+      t.cacheWrite5m = take(Uint32Array, 4)
+      t.cacheWrite1h = take(Uint32Array, 4)
+      t.cacheRead = take(Uint32Array, 4)
+      t.session = take(Uint32Array, 4)
+      t.file = take(Uint32Array, 4)
+      t.model = take(Uint16Array, 2)
+      t.flags = take(Uint8Array, 1)
+      t.keys = n === 0 ? [] : data.toString('utf8', at).split('\n')
+      if (t.keys.length !== n) throw new Error('index keys do not match its rows')
+      t.size = n
+      t.models = header.models
+      t.sessions = header.sessions
+      t.rebuildOrder()
+      for (const file of header.files) this.files.set(file.path, file)
+      this.limits = header.limits
+      return true
+    } catch (error) {
+      if (!(error instanceof Error)) throw error
+      // Unreadable index: start over (it is only a cache).
+      this.files.clear()
+      Object.assign(this.table, new EntryTable())
+      this.limits = []
+      return false
+    }
+  }
+}

@@ -1,0 +1,325 @@
+import { appendFileSync, chmodSync, rmSync, truncateSync, unlinkSync, writeFileSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { appendLines, assistantLine, limitLine, userLine } from '../../../../test/helpers/transcripts'
+import { tempDir } from '../../../../test/helpers/tempDir'
+import { AccountLedger } from './ledger'
+import { costUsd, createPriceBook, PRICES } from './pricing'
+import { summarize } from './summary'
+import { parseTranscriptLine } from './transcriptLine'
+
+const T0 = Date.parse('2026-11-27T09:10:00Z')
+const at = (minutes: number) => new Date(T0 + minutes * 60_000)
+const prices = createPriceBook()
+
+function account() {
+  const configDir = tempDir('acct-')
+  const indexDir = tempDir('idx-')
+  const transcript = join(configDir, 'projects', '-home-dev-project', 'session-1.jsonl')
+  const ledger = () => {
+    const l = new AccountLedger(configDir, AccountLedger.indexPathFor(indexDir, configDir))
+    l.load()
+    return l
+  }
+  return { configDir, indexDir, transcript, ledger }
+}
+
+function totals(ledger: AccountLedger, now = T0 + 3_600_000) {
+  const s = summarize(ledger.table, ledger.limits, prices, now)
+  const sum = s.blocks.reduce(
+    (acc, b) => ({
+      input: acc.input + b.tokens.input,
+      output: acc.output + b.tokens.output,
+      cost: acc.cost + b.costUsd,
+      entries: acc.entries + b.entries,
+    }),
+    { input: 0, output: 0, cost: 0, entries: 0 },
+  )
+  return { ...sum, summary: s }
+}
+
+describe('pricing', () => {
+  it('prices every token kind, 1-hour cache writes included', () => {
+    const tokens = {
+      input: 1_000_000,
+      output: 1_000_000,
+      cacheWrite5m: 1_000_000,
+      cacheWrite1h: 1_000_000,
+      cacheRead: 1_000_000,
+    }
+    expect(costUsd(tokens, prices.priceOf('claude-sonnet-4-5-20250929').price)).toBeCloseTo(3 + 15 + 3.75 + 6 + 0.3, 10)
+    expect(costUsd(tokens, prices.priceOf('claude-opus-4-1-20250805').price)).toBeCloseTo(
+      15 + 75 + 18.75 + 30 + 1.5,
+      10,
+    )
+    expect(costUsd(tokens, prices.priceOf('claude-opus-4-5-20251101').price)).toBeCloseTo(5 + 25 + 6.25 + 10 + 0.5, 10)
+    expect(costUsd(tokens, prices.priceOf('claude-haiku-4-5-20251001').price)).toBeCloseTo(1 + 5 + 1.25 + 2 + 0.1, 10)
+  })
+
+  it('maps known ids exactly and unknown ones to their family, marked estimated', () => {
+    expect(prices.priceOf('claude-opus-4-20250514')).toEqual({ price: PRICES.opus4, estimated: false })
+    expect(prices.priceOf('claude-opus-4-7')).toEqual({ price: PRICES.opus45, estimated: false })
+    expect(prices.priceOf('claude-opus-5-5')).toEqual({ price: PRICES.opus5, estimated: false })
+    expect(prices.priceOf('claude-sonnet-4-6')).toEqual({ price: PRICES.sonnet4, estimated: false })
+    expect(prices.priceOf('claude-sonnet-9-1')).toEqual({ price: PRICES.sonnet4, estimated: true })
+    expect(prices.priceOf('claude-3-5-haiku-20241022')).toEqual({ price: PRICES.haiku45, estimated: true })
+    expect(prices.priceOf('mystery-model').estimated).toBe(true)
+  })
+
+  it('lets settings override a model or a family', () => {
+    const custom = { input: 1, cacheWrite5m: 1, cacheWrite1h: 1, cacheRead: 1, output: 1 }
+    const book = createPriceBook({ 'claude-opus-5-5': custom, haiku: custom })
+    expect(book.priceOf('claude-opus-5-5').price).toEqual(custom)
+    expect(book.priceOf('claude-haiku-4-5-20251001').price).toEqual(custom)
+    expect(book.priceOf('claude-sonnet-4-5').price).toEqual(PRICES.sonnet4)
+  })
+})
+
+describe('transcript lines', () => {
+  it('reads usage, ids and the 1-hour cache share; without a breakdown all writes are 5-minute', () => {
+    const line = parseTranscriptLine(
+      assistantLine({
+        time: at(0),
+        messageId: 'm',
+        requestId: 'r',
+        input: 10,
+        output: 20,
+        cacheWrite: 300,
+        cacheWrite1h: 100,
+        cacheRead: 5,
+      }),
+    )
+    expect(line).toMatchObject({
+      kind: 'usage',
+      key: 'm:r',
+      input: 10,
+      output: 20,
+      cacheWrite5m: 200,
+      cacheWrite1h: 100,
+      cacheRead: 5,
+    })
+    expect(parseTranscriptLine(assistantLine({ time: at(0), cacheWrite: 300, noBreakdown: true }))).toMatchObject({
+      cacheWrite5m: 300,
+      cacheWrite1h: 0,
+    })
+  })
+
+  it('leaves lines without an id undeduplicated, and says what is wrong with bad lines', () => {
+    expect(parseTranscriptLine(assistantLine({ time: at(0), requestId: null }))).toMatchObject({
+      kind: 'usage',
+      key: null,
+    })
+    expect(parseTranscriptLine('{"type":"assistant"')).toEqual({ kind: 'invalid', reason: 'not JSON' })
+    expect(parseTranscriptLine('{"type":"assistant","timestamp":"nope","message":{}}')).toMatchObject({
+      kind: 'invalid',
+    })
+    expect(parseTranscriptLine(userLine(at(0), 'x'))).toEqual({ kind: 'other' })
+  })
+
+  it('turns a usage-limit message into a limit with its reset time', () => {
+    expect(parseTranscriptLine(limitLine(at(0), 1_795_780_800))).toMatchObject({
+      kind: 'usage',
+      model: '<synthetic>',
+      input: 0,
+      output: 0,
+      time: at(0).getTime(),
+      limitResetsAt: 1_795_780_800_000,
+    })
+  })
+})
+
+describe('ingestion', () => {
+  it('counts a response written as several lines once, keeping the line with the final output', () => {
+    const { transcript, ledger } = account()
+    appendLines(transcript, [
+      assistantLine({ time: at(0), messageId: 'm1', requestId: 'r1', input: 100, output: 1 }),
+      assistantLine({ time: at(0), messageId: 'm1', requestId: 'r1', input: 100, output: 1 }),
+      assistantLine({ time: at(0), messageId: 'm1', requestId: 'r1', input: 100, output: 250 }),
+      assistantLine({ time: at(1), messageId: 'm2', requestId: 'r2', input: 7, output: 3 }),
+    ])
+    const l = ledger()
+    l.ingest()
+    expect(totals(l)).toMatchObject({ input: 107, output: 253, entries: 2 })
+  })
+
+  it('does not double count lines a resumed session copied into a new file, and prefers the main chain', () => {
+    const { configDir, transcript, ledger } = account()
+    const original = [
+      assistantLine({ time: at(0), messageId: 'm1', requestId: 'r1', input: 100, output: 10 }),
+      assistantLine({ time: at(2), messageId: 'm2', requestId: 'r2', input: 50, output: 5 }),
+    ]
+    appendLines(transcript, original)
+    appendLines(join(configDir, 'projects', '-home-dev-project', 'session-2.jsonl'), [
+      ...original,
+      assistantLine({ time: at(3), messageId: 'm3', requestId: 'r3', input: 1, output: 1 }),
+    ])
+    // A sub-agent file repeats m2 as a sidechain line with more tokens: the main-chain line still wins.
+    appendLines(join(configDir, 'projects', '-home-dev-project', 'session-1', 'subagents', 'agent-a1.jsonl'), [
+      assistantLine({ time: at(2), messageId: 'm2', requestId: 'r2', input: 50, output: 500, sidechain: true }),
+      assistantLine({ time: at(4), messageId: 'm4', requestId: 'r4', input: 9, output: 9, sidechain: true }),
+    ])
+    const l = ledger()
+    l.ingest()
+    expect(totals(l)).toMatchObject({ input: 160, output: 25, entries: 4 })
+  })
+
+  it('reads only new bytes, waits for a truncated last line, and counts it once finished', () => {
+    const { transcript, ledger } = account()
+    const full = assistantLine({ time: at(0), messageId: 'm1', requestId: 'r1', input: 10, output: 10 })
+    const second = assistantLine({ time: at(1), messageId: 'm2', requestId: 'r2', input: 20, output: 20 })
+    appendLines(transcript, [full])
+    appendFileSync(transcript, second.slice(0, 40)) // Claude Code is mid-write
+    const l = ledger()
+    l.ingest()
+    expect(totals(l)).toMatchObject({ input: 10, entries: 1 })
+    expect(l.files.get(transcript)!.invalid).toBe(0)
+    appendFileSync(transcript, second.slice(40) + '\n')
+    const result = l.ingest()
+    expect(result.bytesRead).toBe(second.length + 1)
+    expect(totals(l)).toMatchObject({ input: 30, entries: 2 })
+    expect(l.ingest()).toMatchObject({ changed: false, bytesRead: 0 })
+  })
+
+  it('counts malformed lines per file and survives invalid UTF-8, blank lines and lines without usage', () => {
+    const { transcript, ledger } = account()
+    appendLines(transcript, [
+      '{"type":"assistant","message":{"usage":',
+      '',
+      userLine(at(0), 'x'),
+      JSON.stringify({ type: 'summary', summary: 'hi' }),
+    ])
+    appendFileSync(
+      transcript,
+      Buffer.concat([Buffer.from('{"type":"assistant","usage":"\xff\xfe'), Buffer.from([0xff, 0xfe, 0x0a])]),
+    )
+    appendLines(transcript, [assistantLine({ time: at(0), input: 5, output: 5, text: 'caf\u00e9 \u{1F600}' })])
+    const l = ledger()
+    l.ingest()
+    expect(totals(l)).toMatchObject({ input: 5, entries: 1 })
+    expect(l.files.get(transcript)!.invalid).toBe(2)
+  })
+
+  it('skips a huge tool output without reading it whole', () => {
+    const { transcript, ledger } = account()
+    appendLines(transcript, [
+      userLine(at(0), 'x'.repeat(9 * 1024 * 1024)),
+      assistantLine({ time: at(1), input: 4, output: 4 }),
+    ])
+    const l = ledger()
+    l.ingest()
+    expect(totals(l)).toMatchObject({ input: 4, entries: 1 })
+  })
+
+  it('reads a replaced or truncated file again without double counting, and keeps usage of deleted files', () => {
+    const { configDir, transcript, ledger } = account()
+    appendLines(transcript, [
+      assistantLine({ time: at(0), messageId: 'm1', requestId: 'r1', input: 10, output: 0 }),
+      assistantLine({ time: at(1), messageId: null, requestId: null, input: 1, output: 0 }),
+    ])
+    const l = ledger()
+    l.ingest()
+    expect(totals(l).input).toBe(11)
+    // Replaced by a new file (new inode) holding the same lines and one more.
+    const replacement = join(configDir, 'replacement.tmp')
+    writeFileSync(replacement, '')
+    appendLines(replacement, [
+      assistantLine({ time: at(0), messageId: 'm1', requestId: 'r1', input: 10, output: 0 }),
+      assistantLine({ time: at(1), messageId: null, requestId: null, input: 1, output: 0 }),
+      assistantLine({ time: at(2), messageId: 'm3', requestId: 'r3', input: 100, output: 0 }),
+    ])
+    renameSync(replacement, transcript)
+    l.ingest()
+    expect(totals(l).input).toBe(111)
+    truncateSync(transcript, 0)
+    appendLines(transcript, [assistantLine({ time: at(5), messageId: 'm9', requestId: 'r9', input: 1000, output: 0 })])
+    l.ingest()
+    expect(totals(l).input).toBe(1110) // the unkeyed line left with the old content; keyed ones stay counted
+    unlinkSync(transcript)
+    l.ingest()
+    expect(totals(l).input).toBe(1110)
+    expect(l.files.get(transcript)!.gone).toBe(true)
+  })
+
+  it('handles a missing projects/ directory and an unreadable file', () => {
+    const { configDir, transcript, ledger } = account()
+    const l = ledger()
+    expect(l.ingest()).toMatchObject({ changed: false, files: 0 })
+    appendLines(transcript, [assistantLine({ time: at(0), input: 1, output: 1 })])
+    chmodSync(transcript, 0o000)
+    const unreadable = process.getuid?.() !== 0 // root reads anything
+    l.ingest()
+    if (unreadable) expect(l.files.get(transcript)!.error).toMatch(/EACCES/)
+    chmodSync(transcript, 0o600)
+    rmSync(join(configDir, 'projects'), { recursive: true })
+    expect(() => l.ingest()).not.toThrow()
+  })
+
+  it('restarts from its index: no bytes read again when nothing changed, only new ones otherwise', () => {
+    const { transcript, ledger, indexDir } = account()
+    appendLines(
+      transcript,
+      Array.from({ length: 50 }, (_, i) =>
+        assistantLine({ time: at(i), messageId: `m${i}`, requestId: `r${i}`, input: 10, output: 1 }),
+      ),
+    )
+    const first = ledger()
+    first.ingest()
+    first.save()
+    const second = ledger()
+    expect(totals(second).input).toBe(500)
+    expect(second.ingest()).toMatchObject({ changed: false, bytesRead: 0 })
+    appendLines(transcript, [
+      assistantLine({ time: at(60), messageId: 'm0', requestId: 'r0', input: 10, output: 1 }), // a copy: no change
+      assistantLine({ time: at(61), messageId: 'new', requestId: 'new', input: 1, output: 1 }),
+    ])
+    const result = second.ingest()
+    expect(result.changed).toBe(true)
+    expect(totals(second)).toMatchObject({ input: 501, entries: 51 })
+    // Deleting the index only costs a rebuild.
+    rmSync(indexDir, { recursive: true })
+    const rebuilt = ledger()
+    rebuilt.ingest()
+    expect(totals(rebuilt)).toMatchObject({ input: 501, entries: 51 })
+    // A corrupt index is ignored, not trusted.
+    rebuilt.save()
+    writeFileSync(rebuilt.indexPath, 'garbage')
+    const again = ledger()
+    again.ingest()
+    expect(totals(again).input).toBe(501)
+  })
+
+  it('records usage-limit hits and the time the account frees up', () => {
+    const { transcript, ledger } = account()
+    const resets = Math.floor((T0 + 4 * 3_600_000) / 1000)
+    appendLines(transcript, [assistantLine({ time: at(0), input: 1, output: 1 }), limitLine(at(30), resets)])
+    const l = ledger()
+    l.ingest()
+    const s = summarize(l.table, l.limits, prices, T0 + 3_600_000)
+    expect(s.limitedUntil).toBe(new Date(resets * 1000).toISOString())
+    expect(summarize(l.table, l.limits, prices, T0 + 5 * 3_600_000).limitedUntil).toBeNull()
+  })
+})
+
+describe('summary', () => {
+  it('builds blocks with the gap rules, marks the active one and projects its burn rate', () => {
+    const { transcript, ledger } = account()
+    appendLines(transcript, [
+      assistantLine({ time: '2026-11-27T02:10:00Z', input: 1_000_000, output: 0 }), // block 02:00–07:00
+      assistantLine({ time: '2026-11-27T09:05:00Z', input: 1_000_000, output: 0 }), // gap > 5 h: block 09:00
+      assistantLine({ time: '2026-11-27T10:05:00Z', input: 1_000_000, output: 0 }),
+    ])
+    const l = ledger()
+    l.ingest()
+    const s = summarize(l.table, l.limits, prices, Date.parse('2026-11-27T11:00:00Z'))
+    expect(s.blocks.map((b) => [b.start, b.isActive, b.entries])).toEqual([
+      ['2026-11-27T02:00:00.000Z', false, 1],
+      ['2026-11-27T09:00:00.000Z', true, 2],
+    ])
+    expect(s.current!.costUsd).toBeCloseTo(6)
+    expect(s.current!.progress).toBeCloseTo(0.4)
+    expect(s.current!.burnRateUsdPerHour).toBeCloseTo(6) // $6 over the hour between its entries
+    expect(s.current!.projectedCostUsd).toBeCloseTo(6 + 6 * 3)
+    expect(s.week.costUsd).toBeCloseTo(9)
+    expect(s.week.freesAt).toBe('2026-12-04T02:10:00.000Z')
+  })
+})

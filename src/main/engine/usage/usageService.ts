@@ -1,0 +1,158 @@
+import { watch, type FSWatcher } from 'node:fs'
+import { join } from 'node:path'
+import type { PricingOverrides } from '../../../shared/schemas/pricing'
+import { Emitter } from '../emitter'
+import type { AccountUsage, UsageSource } from '../ports'
+import { AccountLedger, type FileState } from './ledger'
+import { createPriceBook, type PriceBook } from './pricing'
+import { accountUsageOf, summarize, type UsageSummary } from './summary'
+
+export interface UsageAccount {
+  readonly id: string
+  readonly configDir: string
+}
+
+export interface UsageServiceOptions {
+  /** Where the per-account indexes live (a cache). */
+  readonly indexDir: string
+  readonly now?: () => number
+  /** Fallback poll period where file watching is unavailable or misses an event. */
+  readonly pollMs?: number
+}
+
+export interface Diagnostics {
+  readonly files: number
+  readonly bytesIndexed: number
+  readonly skippedLines: {
+    readonly path: string
+    readonly invalid: number
+    readonly oversized: number
+    readonly error: string | null
+  }[]
+}
+
+/** Summaries are recomputed when entries change, or when time moves on by this much. */
+const SUMMARY_TTL_MS = 10_000
+
+export function createUsageService(options: UsageServiceOptions) {
+  const now = options.now ?? Date.now
+  const ledgers = new Map<string, AccountLedger>()
+  const summaries = new Map<string, { version: number; at: number; prices: PriceBook; summary: UsageSummary }>()
+  const didChangeUsage = new Emitter<string>()
+  let prices = createPriceBook()
+  const watched = new Map<string, { watcher?: FSWatcher; poll: NodeJS.Timeout; account: UsageAccount }>()
+
+  function ledgerOf(account: UsageAccount): AccountLedger {
+    let ledger = ledgers.get(account.configDir)
+    if (!ledger) {
+      ledger = new AccountLedger(account.configDir, AccountLedger.indexPathFor(options.indexDir, account.configDir))
+      ledger.load()
+      ledger.ingest()
+      ledger.save()
+      ledgers.set(account.configDir, ledger)
+    }
+    return ledger
+  }
+
+  function summaryOf(account: UsageAccount): UsageSummary {
+    const ledger = ledgerOf(account)
+    const t = now()
+    const cached = summaries.get(account.configDir)
+    if (cached && cached.version === ledger.table.version && cached.prices === prices && t - cached.at < SUMMARY_TTL_MS)
+      return cached.summary
+    const summary = summarize(ledger.table, ledger.limits, prices, t)
+    summaries.set(account.configDir, { version: ledger.table.version, at: t, prices, summary })
+    return summary
+  }
+
+  /** Reads new transcript bytes of one account; fires onDidChangeUsage when its entries changed. */
+  function refresh(account: UsageAccount): boolean {
+    const fresh = !ledgers.has(account.configDir)
+    const ledger = ledgerOf(account)
+    if (fresh) {
+      didChangeUsage.fire(account.id)
+      return true
+    }
+    const result = ledger.ingest()
+    ledger.save()
+    if (result.changed) didChangeUsage.fire(account.id)
+    return result.changed
+  }
+
+  function unwatch(configDir: string): void {
+    const w = watched.get(configDir)
+    if (!w) return
+    w.watcher?.close()
+    clearInterval(w.poll)
+    watched.delete(configDir)
+  }
+
+  const source: UsageSource = {
+    usageOf: (account) => accountUsageOf(summaryOf(account), ledgerOf(account).limits, now()),
+  }
+
+  return {
+    ...source,
+    onDidChangeUsage: didChangeUsage.event,
+    setPricing(overrides: PricingOverrides): void {
+      prices = createPriceBook(overrides)
+    },
+    refresh,
+    summaryOf,
+    diagnostics(account: UsageAccount): Diagnostics {
+      const files = [...ledgerOf(account).files.values()]
+      return {
+        files: files.length,
+        bytesIndexed: files.reduce((n, f: FileState) => n + f.offset, 0),
+        skippedLines: files
+          .filter((f) => f.invalid || f.oversized || f.error)
+          .map((f) => ({ path: f.path, invalid: f.invalid, oversized: f.oversized, error: f.error })),
+      }
+    },
+    /**
+     * Keeps the given accounts live: a change under `projects/` is ingested within a few tens of
+     * milliseconds; a slow poll catches whatever the watcher misses (or everything, where there is none).
+     */
+    watch(accounts: readonly UsageAccount[]): void {
+      const keep = new Set(accounts.map((a) => a.configDir))
+      for (const dir of [...watched.keys()]) if (!keep.has(dir)) unwatch(dir)
+      for (const account of accounts) {
+        if (watched.has(account.configDir)) continue
+        let timer: NodeJS.Timeout | undefined
+        const schedule = () => {
+          clearTimeout(timer)
+          timer = setTimeout(() => refresh(account), 15)
+        }
+        let watcher: FSWatcher | undefined
+        try {
+          watcher = watch(join(account.configDir, 'projects'), { recursive: true, persistent: false }, schedule)
+        } catch (error) {
+          if (!(error instanceof Error)) throw error // no projects/ yet, or no watching here: poll fast instead
+        }
+        const entry: { watcher?: FSWatcher; poll: NodeJS.Timeout; account: UsageAccount } = {
+          account,
+          watcher,
+          poll: setInterval(() => refresh(account), watcher ? (options.pollMs ?? 5_000) : 1_000),
+        }
+        entry.poll.unref()
+        // The projects/ tree went away (or watching broke): the poll goes on; watch() again re-watches.
+        watcher?.on('error', () => {
+          entry.watcher?.close()
+          entry.watcher = undefined
+        })
+        watched.set(account.configDir, entry)
+        refresh(account)
+      }
+    },
+    /** Stops watching everything and drops ledgers of accounts no longer in the pool. */
+    close(): void {
+      for (const dir of [...watched.keys()]) unwatch(dir)
+    },
+    forget(configDir: string): void {
+      unwatch(configDir)
+      ledgers.delete(configDir)
+      summaries.delete(configDir)
+    },
+  }
+}
+export type UsageService = ReturnType<typeof createUsageService>
