@@ -3,7 +3,7 @@ import Store from 'electron-store'
 import { join } from 'node:path'
 import { createEngine } from './engine'
 import { nodeFileSystem, nodeProcesses, systemClock } from './engine/nodePorts'
-import { NO_USAGE } from './engine/ports'
+import { createUsageService } from './engine/usage/usageService'
 import { defaultHome } from './paths'
 import { backendFromConf, confOptions } from './store/backend'
 import { createStateStore } from './store/stateStore'
@@ -44,6 +44,7 @@ app.on('window-all-closed', () => undefined) // a tray app keeps running without
 void app.whenReady().then(async () => {
   if (process.platform === 'darwin') app.dock?.hide()
   const store = createStateStore({ backend: backendFromConf(new Store<Record<string, unknown>>(confOptions(home))) })
+  const usage = createUsageService({ indexDir: join(home, 'usage-index') })
   const engine = createEngine({
     store,
     clock: systemClock,
@@ -55,8 +56,12 @@ void app.whenReady().then(async () => {
     },
     processes: nodeProcesses,
     fs: nodeFileSystem,
-    usage: { usageOf: () => NO_USAGE },
+    usage,
   })
+  const syncUsage = async () => {
+    usage.setPricing((await engine.settings()).pricing)
+    usage.watch(await engine.listAccounts())
+  }
   // Make sure the state file exists from the first start, so the CLI and the app agree on where it is.
   await store.transact(() => undefined)
   await engine.startScheduler()
@@ -77,11 +82,14 @@ void app.whenReady().then(async () => {
   // Hooks for the _electron end-to-end spec only.
   if (process.env.AUTH_POOL_TEST_HOOKS === '1')
     Object.assign(globalThis, { __authPool: { trayLabels: () => labels, openDashboard: showDashboard } })
-  engine.onDidChangeAccounts(() => void rebuild())
+  await syncUsage()
+  usage.onDidChangeUsage(() => void rebuild())
+  engine.onDidChangeAccounts(() => void syncUsage().then(rebuild))
   engine.onDidChangeSessions(() => void rebuild())
   await rebuild()
   app.on('before-quit', () => {
     engine.scheduler.stop()
+    usage.close()
     void store.flush()
     tray?.destroy()
     window?.removeAllListeners('close')

@@ -34,7 +34,11 @@ export function assistantLine(o: AssistantLineOptions): string {
       ephemeral_1h_input_tokens: o.cacheWrite1h ?? 0,
       ephemeral_5m_input_tokens: cacheWrite - (o.cacheWrite1h ?? 0),
     }
-  const message: Record<string, unknown> = {
+  // Key order as Claude Code 2.1.x writes it (see the real-CLI test): ids and model before the content,
+  // usage after it, the top-level type and timestamp after the message.
+  const message: Record<string, unknown> = {}
+  if (o.messageId !== null) message.id = o.messageId ?? `msg_${Math.random().toString(36).slice(2)}`
+  Object.assign(message, {
     type: 'message',
     role: 'assistant',
     model: o.model ?? 'claude-sonnet-4-5-20250929',
@@ -42,21 +46,26 @@ export function assistantLine(o: AssistantLineOptions): string {
     stop_reason: 'end_turn',
     stop_sequence: null,
     usage,
-  }
-  if (o.messageId !== null) message.id = o.messageId ?? `msg_${Math.random().toString(36).slice(2)}`
+    stop_details: null,
+  })
   const line: Record<string, unknown> = {
     parentUuid: null,
     isSidechain: o.sidechain ?? false,
     message,
+    apiBlockIndex: 0,
+  }
+  if (o.requestId !== null) line.requestId = o.requestId ?? `req_${Math.random().toString(36).slice(2)}`
+  Object.assign(line, {
     type: 'assistant',
     uuid: crypto.randomUUID(),
     timestamp: typeof o.time === 'string' ? o.time : o.time.toISOString(),
     userType: 'external',
+    entrypoint: 'cli',
     cwd: o.cwd ?? '/home/dev/project',
     sessionId: o.sessionId ?? 'session-1',
     version: '2.1.332',
-  }
-  if (o.requestId !== null) line.requestId = o.requestId ?? `req_${Math.random().toString(36).slice(2)}`
+    gitBranch: 'main',
+  })
   return JSON.stringify(line)
 }
 

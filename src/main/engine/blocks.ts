@@ -42,7 +42,7 @@ export function timeToReset(window: BlockWindow, now: Date): number {
  * when an entry lies at or past the block's end, or more than five hours after the previous entry.
  * Returns, per block, its window and the index range [from, to) of its entries.
  */
-export function groupIntoBlocks(times: readonly number[]): { window: BlockWindow; from: number; to: number }[] {
+export function groupIntoBlocks(times: ArrayLike<number>): { window: BlockWindow; from: number; to: number }[] {
   const out: { window: BlockWindow; from: number; to: number }[] = []
   let current: { window: BlockWindow; from: number; to: number } | undefined
   let previous = -Infinity

@@ -21,8 +21,9 @@ export class EntryTable {
   session = new Uint32Array(1024)
   file = new Uint32Array(1024)
   flags = new Uint8Array(1024)
-  /** Dedupe key of each row ('' when it has none). */
-  keys: string[] = []
+  /** Dedupe key of each row ('' when it has none); split lazily from the index text on first need. */
+  private keyList: string[] | undefined = []
+  private keysText: string | undefined
   models: string[] = []
   sessions: { id: string; cwd: string | null }[] = []
   /** Rows in time order (dead rows included; readers skip them). */
@@ -56,7 +57,8 @@ export class EntryTable {
     if (!this.byKey) {
       // Built lazily: a warm restart with no new lines never needs it.
       this.byKey = new Map()
-      for (let row = 0; row < this.size; row++) if (this.keys[row]) this.byKey.set(this.keys[row]!, row)
+      const keys = this.keys()
+      for (let row = 0; row < this.size; row++) if (keys[row]) this.byKey.set(keys[row]!, row)
     }
     return this.byKey
   }
@@ -128,7 +130,7 @@ export class EntryTable {
     this.session[row] = this.sessionId(line.sessionId, line.cwd)
     this.file[row] = fileId
     this.write(row, line)
-    this.keys[row] = line.key ?? ''
+    this.keys()[row] = line.key ?? ''
     if (line.key) index!.set(line.key, row)
     this.insertInOrder(row)
     this.version++
@@ -162,14 +164,37 @@ export class EntryTable {
    * twice and nothing another file also holds is lost.
    */
   forgetUnkeyedRowsOf(fileId: number): number {
+    const keys = this.keys()
     let n = 0
     for (let row = 0; row < this.size; row++)
-      if (this.file[row] === fileId && !this.keys[row] && this.isLive(row)) {
+      if (this.file[row] === fileId && !keys[row] && this.isLive(row)) {
         this.flags[row]! |= DEAD
         n++
       }
     if (n) this.version++
     return n
+  }
+
+  keys(): string[] {
+    if (!this.keyList) {
+      this.keyList = this.size === 0 ? [] : (this.keysText ?? '').split('\n')
+      this.keysText = undefined
+      if (this.keyList.length !== this.size)
+        throw new Error(`index holds ${this.keyList.length} keys for ${this.size} rows`)
+    }
+    return this.keyList
+  }
+
+  /** The keys as stored in the index (one per row, newline-separated), without splitting them. */
+  keysAsText(): string {
+    return this.keyList ? this.keyList.slice(0, this.size).join('\n') : (this.keysText ?? '')
+  }
+
+  /** Takes the keys from an index as text; they are split only when a new line needs deduplicating. */
+  loadKeysText(text: string): void {
+    this.keysText = text
+    this.keyList = undefined
+    this.byKey = undefined
   }
 
   /** Rebuilds the time order after loading columns from an index. */

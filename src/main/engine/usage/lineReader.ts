@@ -20,7 +20,7 @@ export class LineReader {
   private buffer = Buffer.allocUnsafe(CHUNK)
 
   /**
-   * Calls `onLine` with the text of every complete line from `offset` to `size` that could carry usage
+   * Calls `onLine` with the bytes (a view, valid during the call) of every complete line from `offset` to `size` that could carry usage
    * (the rest are skipped on their bytes, without decoding). A last line with no newline is offered with
    * `final = true` and consumed only if `onLine` returns true (it parsed: the writer had finished it).
    */
@@ -28,7 +28,7 @@ export class LineReader {
     path: string,
     offset: number,
     size: number,
-    onLine: (text: string, final: boolean) => boolean | void,
+    onLine: (line: Buffer, final: boolean) => boolean | void,
   ): ReadResult {
     const fd = openSync(path, 'r')
     let position = offset
@@ -90,12 +90,12 @@ export class LineReader {
   private offer(
     start: number,
     end: number,
-    onLine: (text: string, final: boolean) => boolean | void,
+    onLine: (line: Buffer, final: boolean) => boolean | void,
     final: boolean,
   ): boolean {
     const line = this.buffer.subarray(start, end)
     if (line.indexOf(USAGE) === -1 && line.indexOf(LIMIT) === -1) return !final || isCompleteJson(line)
-    return onLine(line.toString('utf8'), final) === true || !final
+    return onLine(line, final) === true || !final
   }
 }
 

@@ -2,7 +2,7 @@ import { BLOCK_MS, groupIntoBlocks, isBlockActive } from '../blocks'
 import type { AccountUsage } from '../ports'
 import type { EntryTable } from './entryTable'
 import type { LimitHit } from './ledger'
-import { costUsd, type PriceBook } from './pricing'
+import type { PriceBook } from './pricing'
 
 const WEEK_MS = 7 * 24 * 3_600_000
 
@@ -52,10 +52,18 @@ export interface UsageSummary {
 
 const emptyTokens = (): Tokens => ({ input: 0, output: 0, cacheCreation: 0, cacheRead: 0 })
 
-/** Local calendar date (YYYY-MM-DD) of a time, for per-day history. */
+/** Local calendar date (YYYY-MM-DD) of a time, for per-day history; memoised per hour (time zones shift by whole quarter hours at most, so per quarter hour). */
+const dateByQuarterHour = new Map<number, string>()
 function localDate(t: number): string {
-  const d = new Date(t)
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+  const quarter = Math.floor(t / 900_000)
+  let date = dateByQuarterHour.get(quarter)
+  if (date === undefined) {
+    const d = new Date(quarter * 900_000)
+    date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+    if (dateByQuarterHour.size > 100_000) dateByQuarterHour.clear()
+    dateByQuarterHour.set(quarter, date)
+  }
+  return date
 }
 
 /** Blocks, the rolling week, per-day totals and limit state of one account's entries. */
@@ -65,20 +73,24 @@ export function summarize(
   prices: PriceBook,
   now: number,
 ): UsageSummary {
-  const rows = table.order.filter((row) => table.isLive(row))
-  const times = rows.map((row) => table.time[row]!)
-  const modelCost = table.models.map((m) => prices.priceOf(m))
-  const rowCost = (row: number) =>
-    costUsd(
-      {
-        input: table.input[row]!,
-        output: table.output[row]!,
-        cacheWrite5m: table.cacheWrite5m[row]!,
-        cacheWrite1h: table.cacheWrite1h[row]!,
-        cacheRead: table.cacheRead[row]!,
-      },
-      modelCost[table.model[row]!]!.price,
-    )
+  const live = table.order.filter((row) => table.isLive(row))
+  const n = live.length
+  const rows = Uint32Array.from(live)
+  const times = new Float64Array(n)
+  const costs = new Float64Array(n)
+  const modelPrices = table.models.map((m) => prices.priceOf(m))
+  for (let i = 0; i < n; i++) {
+    const row = rows[i]!
+    const price = modelPrices[table.model[row]!]!.price
+    times[i] = table.time[row]!
+    costs[i] =
+      (table.input[row]! * price.input +
+        table.cacheWrite5m[row]! * price.cacheWrite5m +
+        table.cacheWrite1h[row]! * price.cacheWrite1h +
+        table.cacheRead[row]! * price.cacheRead +
+        table.output[row]! * price.output) /
+      1_000_000
+  }
   const addTokens = (tokens: Tokens, row: number) => {
     tokens.input += table.input[row]!
     tokens.output += table.output[row]!
@@ -90,14 +102,14 @@ export function summarize(
     const tokens = emptyTokens()
     let cost = 0
     let estimated = false
-    const models = new Set<string>()
+    const models = new Set<number>()
     for (let i = group.from; i < group.to; i++) {
       const row = rows[i]!
       addTokens(tokens, row)
-      cost += rowCost(row)
-      models.add(table.models[table.model[row]!]!)
-      estimated ||= modelCost[table.model[row]!]!.estimated
+      cost += costs[i]!
+      models.add(table.model[row]!)
     }
+    for (const m of models) estimated ||= modelPrices[m]!.estimated
     const last = times[group.to - 1]!
     blocks.push({
       start: group.window.start.toISOString(),
@@ -106,7 +118,7 @@ export function summarize(
       tokens,
       costUsd: cost,
       entries: group.to - group.from,
-      models: [...models],
+      models: [...models].map((m) => table.models[m]!),
       estimated,
       firstEntryAt: new Date(times[group.from]!).toISOString(),
       lastEntryAt: new Date(last).toISOString(),
@@ -131,18 +143,17 @@ export function summarize(
   let weekEntries = 0
   let oldestInWeek: number | null = null
   const daily = new Map<string, { date: string; costUsd: number; tokens: Tokens }>()
-  for (let i = 0; i < rows.length; i++) {
+  for (let i = 0; i < n; i++) {
     const row = rows[i]!
     const t = times[i]!
-    const cost = rowCost(row)
     const date = localDate(t)
     let day = daily.get(date)
     if (!day) daily.set(date, (day = { date, costUsd: 0, tokens: emptyTokens() }))
-    day.costUsd += cost
+    day.costUsd += costs[i]!
     addTokens(day.tokens, row)
     if (t > now - WEEK_MS && t <= now) {
       oldestInWeek ??= t
-      weekCost += cost
+      weekCost += costs[i]!
       weekEntries++
       addTokens(weekTokens, row)
     }

@@ -6,7 +6,7 @@ import { tempDir } from '../../../../test/helpers/tempDir'
 import { AccountLedger } from './ledger'
 import { costUsd, createPriceBook, PRICES } from './pricing'
 import { summarize } from './summary'
-import { parseTranscriptLine } from './transcriptLine'
+import { parseFully, parseTranscriptLine } from './transcriptLine'
 
 const T0 = Date.parse('2026-11-27T09:10:00Z')
 const at = (minutes: number) => new Date(T0 + minutes * 60_000)
@@ -321,5 +321,58 @@ describe('summary', () => {
     expect(s.current!.projectedCostUsd).toBeCloseTo(6 + 6 * 3)
     expect(s.week.costUsd).toBeCloseTo(9)
     expect(s.week.freesAt).toBe('2026-12-04T02:10:00.000Z')
+  })
+})
+
+describe('fast line parsing', () => {
+  it('agrees with full JSON parsing on every line of a generated corpus', async () => {
+    const { generateCorpus } = await import('../../../../bench/corpus')
+    const { readdirSync, readFileSync } = await import('node:fs')
+    const root = tempDir('fast-')
+    const [dir] = generateCorpus({ root, accounts: 1, bytesPerAccount: 2_000_000, seed: 3 })
+    let compared = 0
+    let fast = 0
+    for (const file of readdirSync(dir!, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.jsonl')))
+      for (const line of readFileSync(join(dir!, file), 'utf8').split('\n').filter(Boolean)) {
+        expect(parseTranscriptLine(line)).toEqual(parseFully(line))
+        compared++
+        if (line.includes('"type":"assistant"') && !line.includes('usage limit')) fast++
+      }
+    expect(fast).toBeGreaterThan(100)
+    expect(compared).toBeGreaterThan(fast)
+  })
+
+  it('falls back to full parsing for another layout, escapes and odd values, with the same result', () => {
+    const base = JSON.parse(
+      assistantLine({
+        time: at(0),
+        messageId: 'm',
+        requestId: 'r',
+        input: 3,
+        output: 4,
+        cwd: '/home/dev/"quoted" dir\\x',
+        sidechain: true,
+      }),
+    )
+    const reordered = JSON.stringify({
+      type: 'assistant',
+      timestamp: base.timestamp,
+      requestId: 'r',
+      message: { ...base.message, id: 'm' },
+    })
+    const braces = assistantLine({ time: at(0), text: '}}} "usage":{ {{{', input: 1, output: 1 })
+    const tricky = [
+      assistantLine({ time: at(0), cwd: 'C:\\Users\\dev', sessionId: 's"1' }),
+      JSON.stringify(base),
+      reordered,
+      braces,
+    ]
+    for (const line of tricky) expect(parseTranscriptLine(line)).toEqual(parseFully(line))
+    expect(parseTranscriptLine(JSON.stringify(base))).toMatchObject({
+      key: 'm:r',
+      sidechain: true,
+      cwd: '/home/dev/"quoted" dir\\x',
+    })
+    expect(parseTranscriptLine(reordered)).toMatchObject({ kind: 'usage', key: 'm:r', input: 3, output: 4 })
   })
 })

@@ -1,0 +1,99 @@
+// npm run bench:ingest — cold ingest, warm restart and one appended line over a ~1 GB, 4-account
+// corpus (generated once, cached outside the repo), with ccusage on the same data for the ratio.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { createUsageService } from '../src/main/engine/usage/usageService'
+import { assistantLine } from '../test/helpers/transcripts'
+import { generateCorpus } from './corpus'
+
+const ROOT = join(import.meta.dirname, '..')
+const CACHE = process.env.AUTH_POOL_BENCH_CACHE ?? join(homedir(), '.cache', 'auth-pool-bench')
+const TOTAL_BYTES = Number(process.env.BENCH_BYTES ?? 1_000_000_000)
+const corpus = join(CACHE, `corpus-${TOTAL_BYTES}-v2`)
+const done = join(corpus, '.complete')
+
+if (!existsSync(done)) {
+  rmSync(corpus, { recursive: true, force: true })
+  mkdirSync(corpus, { recursive: true })
+  const t = performance.now()
+  generateCorpus({ root: corpus, accounts: 4, bytesPerAccount: TOTAL_BYTES / 4, bigFileBytes: 110_000_000, seed: 1 })
+  writeFileSync(done, '')
+  console.log(`generated corpus in ${((performance.now() - t) / 1000).toFixed(1)} s at ${corpus}`)
+}
+const dirs = readdirSync(corpus)
+  .filter((n) => n.startsWith('account-'))
+  .map((n) => join(corpus, n))
+const sizeOf = (dir: string): number =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' }).reduce(
+    (n, f) => n + (f.endsWith('.jsonl') ? statSync(join(dir, f)).size : 0),
+    0,
+  )
+const totalBytes = dirs.reduce((n, d) => n + sizeOf(d), 0)
+const biggest = Math.max(
+  ...dirs.flatMap((d) =>
+    readdirSync(d, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.jsonl'))
+      .map((f) => statSync(join(d, f)).size),
+  ),
+)
+console.log(`corpus: ${(totalBytes / 1e6).toFixed(0)} MB in 4 accounts, biggest file ${(biggest / 1e6).toFixed(0)} MB`)
+
+const indexDir = join(CACHE, 'index')
+function run(): { ms: number; entries: number; bytes: number; maxRssMb: number } {
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'ingestRun.ts'), indexDir, ...dirs],
+    { cwd: ROOT, maxBuffer: 1 << 20 },
+  )
+  return JSON.parse(out.toString())
+}
+
+rmSync(indexDir, { recursive: true, force: true })
+const cold = run()
+const warm = run()
+console.log(
+  `cold ingest:  ${(cold.ms / 1000).toFixed(2)} s, ${(totalBytes / 1e6 / (cold.ms / 1000)).toFixed(0)} MB/s, peak RSS ${cold.maxRssMb.toFixed(0)} MB, ${cold.entries} entries`,
+)
+console.log(
+  `warm restart: ${warm.ms.toFixed(0)} ms (${((warm.ms / cold.ms) * 100).toFixed(1)}% of cold), peak RSS ${warm.maxRssMb.toFixed(0)} MB`,
+)
+
+// One appended line, in a warm process: time until the refreshed summary shows it.
+const service = createUsageService({ indexDir })
+const account = { id: '0', configDir: dirs[0]! }
+service.refresh(account)
+service.summaryOf(account)
+const transcript = readdirSync(dirs[0]!, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('.jsonl'))!
+const entriesBefore = service.summaryOf(account).blocks.reduce((n, b) => n + b.entries, 0)
+const t0 = performance.now()
+appendFileSync(
+  join(dirs[0]!, transcript),
+  assistantLine({
+    time: new Date(),
+    messageId: `msg_bench_${Date.now()}`,
+    requestId: 'req_bench',
+    input: 1,
+    output: 1,
+  }) + '\n',
+)
+service.refresh(account)
+const entriesAfter = service.summaryOf(account).blocks.reduce((n, b) => n + b.entries, 0)
+const appendMs = performance.now() - t0
+if (entriesAfter !== entriesBefore + 1) throw new Error('appended line not counted')
+console.log(`appended line: reflected in ${appendMs.toFixed(1)} ms (ingest + summary)`)
+
+// ccusage's native binary on the same directories.
+const ccusage = join(ROOT, 'node_modules', '.bin', 'ccusage')
+const t1 = performance.now()
+const cc = spawnSync(ccusage, ['blocks', '--json', '--offline'], {
+  env: { ...process.env, CLAUDE_CONFIG_DIR: dirs.join(',') },
+  maxBuffer: 256 << 20,
+})
+const ccMs = performance.now() - t1
+if (cc.status !== 0) throw new Error(`ccusage failed: ${cc.stderr}`)
+console.log(
+  `ccusage blocks --offline: ${(ccMs / 1000).toFixed(2)} s, ${(totalBytes / 1e6 / (ccMs / 1000)).toFixed(0)} MB/s`,
+)
+console.log(`ratio: auth-pool cold ingest is ${(ccMs / cold.ms).toFixed(2)}× ccusage's speed`)
