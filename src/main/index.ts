@@ -83,14 +83,18 @@ void app.whenReady().then(async () => {
   if (process.env.AUTH_POOL_TEST_HOOKS === '1')
     Object.assign(globalThis, { __authPool: { trayLabels: () => labels, openDashboard: showDashboard } })
   await syncUsage()
-  usage.onDidChangeUsage(() => void rebuild())
+  usage.onDidChangeUsage(() => {
+    void rebuild()
+    void engine.evaluateRules().catch(() => undefined) // delivery failures are kept as undelivered records
+  })
+  void engine.deliverPending()
   engine.onDidChangeAccounts(() => void syncUsage().then(rebuild))
   engine.onDidChangeSessions(() => void rebuild())
   await rebuild()
   app.on('before-quit', () => {
     engine.scheduler.stop()
     usage.close()
-    void store.flush()
+    void engine.idle().then(() => store.flush())
     tray?.destroy()
     window?.removeAllListeners('close')
   })

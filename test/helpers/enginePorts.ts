@@ -21,6 +21,7 @@ export function testEngine(overrides: Partial<EnginePorts> = {}) {
     processes: nodeProcesses,
     fs: nodeFileSystem,
     usage: { usageOf: (a) => ({ ...NO_USAGE, ...usage.get(a.id) }) },
+    deliveryBackoffMs: [], // one attempt; the delivery tests set their own back-off
     ...overrides,
   })
   return { engine, store, clock, usage, notifications, home }

@@ -33,6 +33,17 @@ export class FakeClock implements Clock {
     this.time = target
     await settle()
   }
+  /** Advances in steps until `promise` settles (for work that schedules timers as it goes). */
+  async advanceUntil<T>(promise: Promise<T>, stepMs = 250, maxSteps = 1000): Promise<T> {
+    let settled = false
+    void promise.then(
+      () => (settled = true),
+      () => (settled = true),
+    )
+    for (let i = 0; i < maxSteps && !settled; i++) await this.advance(stepMs)
+    return promise
+  }
+
   /** Jumps the wall clock (e.g. backwards) without firing anything. */
   set(time: Date): void {
     this.time = time.getTime()

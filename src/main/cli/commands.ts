@@ -178,6 +178,21 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
       return { json: report, text: usageTable(report) }
     },
   }),
+  notifications: command({
+    usage:
+      'auth-pool notifications [--check] [--json]   (--check evaluates the rules now; what fires is printed to stderr)',
+    flags: { json: 'boolean', check: 'boolean' },
+    async run({ engine }, { flags }) {
+      if (flags.check) await engine.evaluateRules()
+      const history = await engine.notifications()
+      return {
+        json: history,
+        text: history.length
+          ? history.map((n) => `${n.at}  ${n.delivery.padEnd(11)}  ${n.title} — ${n.body}`).join('\n')
+          : 'no notifications yet',
+      }
+    },
+  }),
   reconcile: command({
     usage: 'auth-pool reconcile [--json]   (end sessions whose process is gone, move folders off exhausted accounts)',
     flags: { json: 'boolean' },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { isAbsolute, resolve } from 'node:path'
 import { z } from 'zod'
-import { ValidationError } from '../../shared/errors'
+import { NotFoundError, ValidationError } from '../../shared/errors'
 import type { DeepReadonly } from '../../shared/readonly'
 import type { Account } from '../../shared/schemas/account'
 import type { Session } from '../../shared/schemas/session'
@@ -13,6 +13,10 @@ import { Emitter } from './emitter'
 import { standingOf, type AccountStanding } from './health'
 import type { EnginePorts, PoolNotification } from './ports'
 import { reconcileInDraft, type ReconcileOutcome } from './reconcile'
+import { loginExpiry } from './rules/credentials'
+import { deliverWithRetry, DEFAULT_BACKOFF_MS } from './rules/delivery'
+import { evaluateRulesInDraft } from './rules/evaluate'
+import { RuleSchema, type NotificationRecord, type Rule } from '../../shared/schemas/rules'
 import { createScheduler, type Scheduler } from './scheduler'
 import { activeSessionCount, endSession, sessionsOfAccount } from './sessions'
 
@@ -33,6 +37,8 @@ export interface PoolStatus {
   readonly preferredAccountId: string | null
   readonly scheduler: SchedulerState
   readonly recoveries: readonly Recovery[]
+  /** Notifications that could not be shown (counted on the tray). */
+  readonly undeliveredCount: number
 }
 
 export interface EngineMetrics {
@@ -69,6 +75,8 @@ export function createEngine(ports: EnginePorts) {
   const didChangeAccounts = new Emitter<void>()
   const didChangeSessions = new Emitter<void>()
   const didRaiseNotification = new Emitter<PoolNotification>()
+  const didChangeNotifications = new Emitter<void>()
+  const backoffMs = ports.deliveryBackoffMs ?? DEFAULT_BACKOFF_MS
   const counters = { allocations: 0, sessionIdCollisions: 0 }
   const reconcileCounters = { runs: 0, failures: 0, reaped: 0, expired: 0, reassigned: 0, pruned: 0 }
 
@@ -88,9 +96,58 @@ export function createEngine(ports: EnginePorts) {
   /** Paths the user gives for a folder are absolute in the state document. */
   const absoluteFolder = (cwd: string) => (isAbsolute(cwd) ? resolve(cwd) : resolve(fs.cwd(), cwd))
 
-  async function raise(notification: PoolNotification): Promise<void> {
+  /** Shows one raised notification (with retries) and records how that went. */
+  async function deliver(record: NotificationRecord): Promise<void> {
+    const notification: PoolNotification = {
+      id: record.id,
+      kind: record.kind,
+      title: record.title,
+      body: record.body,
+      accountId: record.accountId,
+      suggestedAccountId: record.suggestedAccountId,
+    }
     didRaiseNotification.fire(notification)
-    await ports.notifier.notify(notification)
+    const outcome = await deliverWithRetry(notification, ports.notifier, clock, backoffMs)
+    await store.transact((d) => {
+      const stored = d.notifications.find((n) => n.id === record.id)
+      if (!stored) return // pushed out of the history by 500 newer ones meanwhile
+      stored.delivery = outcome.delivered ? 'delivered' : 'undelivered'
+      stored.attempts += outcome.attempts
+      stored.lastError = outcome.lastError
+      stored.deliveredAt = outcome.delivered ? clock.now().toISOString() : null
+    })
+    didChangeNotifications.fire()
+  }
+
+  const inFlight = new Set<Promise<unknown>>()
+  /** Runs work in the background, tracked so `idle()` (tests, quitting) can wait for it. */
+  function background(work: () => Promise<unknown>): void {
+    const running = work()
+      .catch(() => undefined) // failures are recorded where they happen (delivery state, scheduler state)
+      .finally(() => inFlight.delete(running))
+    inFlight.add(running)
+  }
+
+  /** Evaluates the notification rules now and delivers what they raise. */
+  async function evaluateRules(): Promise<NotificationRecord[]> {
+    const snapshot = await store.read()
+    const expiries = new Map(snapshot.accounts.map((a) => [a.id, loginExpiry(fs, a.configDir)]))
+    const breaker = scheduler.state()
+    const raised = await store.transact((d) => {
+      const now = clock.now()
+      const usage = new Map(d.accounts.map((a) => [a.id, ports.usage.usageOf(a)]))
+      return evaluateRulesInDraft(d, {
+        now,
+        standings: standings(d, now),
+        usage,
+        loginExpiry: expiries,
+        breaker,
+        newId: randomUUID,
+      })
+    })
+    if (raised.length) didChangeNotifications.fire()
+    await Promise.all(raised.map(deliver))
+    return raised
   }
 
   const scheduler: Scheduler = createScheduler({
@@ -99,6 +156,7 @@ export function createEngine(ports: EnginePorts) {
     run: async () => {
       const outcome = await reconcile()
       if (outcome.reaped + outcome.expired + outcome.pruned > 0) didChangeSessions.fire()
+      await evaluateRules()
     },
     onRun: ({ ok, state }) => {
       reconcileCounters.runs++
@@ -117,12 +175,7 @@ export function createEngine(ports: EnginePorts) {
         .catch(() => undefined) // the store itself failing is what the breaker reports; nothing more to record
     },
     onBreakerChange: (state) => {
-      if (state.open)
-        void raise({
-          kind: 'rebalance_failing',
-          title: 'Auth Pool cannot rebalance',
-          body: `Rebalancing failed ${state.consecutiveFailures} times in a row (${state.lastError}); retrying less often.`,
-        }).catch(() => undefined)
+      if (state.open) background(evaluateRules)
     },
   })
 
@@ -142,17 +195,66 @@ export function createEngine(ports: EnginePorts) {
     onDidChangeAccounts: didChangeAccounts.event,
     onDidChangeSessions: didChangeSessions.event,
     onDidRaiseNotification: didRaiseNotification.event,
+    onDidChangeNotifications: didChangeNotifications.event,
+    evaluateRules,
+
+    /** Resolves once background work (rule evaluations after changes) has finished. */
+    async idle(): Promise<void> {
+      while (inFlight.size) await Promise.all([...inFlight])
+    },
+
+    async rules(): Promise<DeepReadonly<Rule[]>> {
+      return (await store.read()).rules
+    },
+
+    /** Adds or replaces a rule (by id). An invalid rule is refused with field paths and never stored. */
+    async saveRule(input: unknown): Promise<Rule> {
+      const rule = parseOrThrow(RuleSchema, input)
+      const saved = await store.transact((d) => {
+        if (rule.accounts !== 'all')
+          rule.accounts.forEach((id, i) => {
+            if (!d.accounts.some((a) => a.id === id))
+              throw new ValidationError([{ path: ['accounts', i], message: `no account with id ${id}` }])
+          })
+        const at = d.rules.findIndex((r) => r.id === rule.id)
+        if (at === -1) d.rules.push(rule)
+        else d.rules[at] = rule
+        return rule
+      })
+      background(evaluateRules)
+      return saved
+    },
+
+    async deleteRule(id: string): Promise<void> {
+      await store.transact((d) => {
+        if (!d.rules.some((r) => r.id === id)) throw new NotFoundError('rule', id)
+        d.rules = d.rules.filter((r) => r.id !== id)
+      })
+    },
+
+    /** Raised notifications, newest first. */
+    async notifications(): Promise<DeepReadonly<NotificationRecord[]>> {
+      return [...(await store.read()).notifications].reverse()
+    },
+
+    /** Delivers notifications left pending by a process that stopped before showing them. */
+    async deliverPending(): Promise<void> {
+      const pending = (await store.read()).notifications.filter((n) => n.delivery === 'pending')
+      await Promise.all(pending.map((n) => deliver(n as NotificationRecord)))
+    },
 
     async addAccount(input: unknown): Promise<Account> {
       const add = prepareAddAccount(input, fs, clock.now())
       const account = await store.transact(add)
       didChangeAccounts.fire()
+      background(evaluateRules)
       return account
     },
 
     async updateAccount(nameOrId: string, patch: unknown): Promise<Account> {
       const account = await store.transact(prepareUpdateAccount(nameOrId, patch, fs))
       didChangeAccounts.fire()
+      background(evaluateRules)
       return account
     },
 
@@ -236,6 +338,7 @@ export function createEngine(ports: EnginePorts) {
         preferredAccountId: doc.preferredAccountId,
         scheduler: doc.scheduler as SchedulerState,
         recoveries: doc.recoveries as Recovery[],
+        undeliveredCount: doc.notifications.filter((n) => n.delivery === 'undelivered').length,
       }
     },
 

@@ -1,4 +1,4 @@
-import { mkdirSync, realpathSync, statSync } from 'node:fs'
+import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { processIsAlive } from '../store/fileLock'
 import type { Clock, FileSystem, ProcessRunner } from './ports'
@@ -31,4 +31,12 @@ export const nodeFileSystem: FileSystem = {
     }
   },
   mkdirPrivate: (path) => void mkdirSync(path, { recursive: true, mode: 0o700 }),
+  readText(path) {
+    try {
+      return readFileSync(path, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw error
+    }
+  },
 }

@@ -17,10 +17,13 @@ export interface Clock {
 }
 
 export interface PoolNotification {
+  readonly id: string
   readonly kind: string
   readonly title: string
   readonly body: string
-  readonly accountId?: string
+  readonly accountId: string | null
+  /** The account a "Launch on …" action would start a session on. */
+  readonly suggestedAccountId: string | null
 }
 
 export interface Notifier {
@@ -48,6 +51,8 @@ export interface FileSystem {
   /** undefined when the path does not exist. */
   stat(path: string): FileStat | undefined
   mkdirPrivate(path: string): void
+  /** A small text file's content, or undefined when it does not exist. */
+  readText(path: string): string | undefined
 }
 
 /** Usage figures of one account, as the usage subsystem sees them now. */
@@ -65,6 +70,8 @@ export interface AccountUsage {
   readonly limitedUntil: Date | null
   /** Usage-limit hits in the last 7 days. */
   readonly recentLimitHits: number
+  /** Spend per hour in the active block (0 without one). */
+  readonly blockBurnUsdPerHour: number
 }
 
 export interface UsageSource {
@@ -79,6 +86,7 @@ export const NO_USAGE: AccountUsage = {
   weekFreesAt: null,
   limitedUntil: null,
   recentLimitHits: 0,
+  blockBurnUsdPerHour: 0,
 }
 
 export interface EnginePorts {
@@ -90,4 +98,6 @@ export interface EnginePorts {
   readonly usage: UsageSource
   /** Session id generator; injectable so a collision can be tested. */
   readonly newId?: () => string
+  /** Waits between notification delivery attempts (default 1 s, then 5 s). */
+  readonly deliveryBackoffMs?: readonly number[]
 }

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { AccountSchema, IsoTimeSchema } from './account'
 import { AssignmentSchema, SessionSchema } from './session'
 import { SettingsSchema } from './settings'
+import { DEFAULT_RULES, NotificationRecordSchema, RuleMemorySchema, RuleSchema } from './rules'
 
 export const STATE_VERSION = 1
 
@@ -40,6 +41,14 @@ const StateShape = z.object({
   settings: SettingsSchema,
   scheduler: SchedulerStateSchema,
   recoveries: z.array(RecoverySchema).max(50),
+  // Added with the notification rules; older files get the defaults.
+  rules: z.array(RuleSchema).default(() => structuredClone(DEFAULT_RULES)),
+  ruleMemory: RuleMemorySchema.default(() => ({ fired: {}, limited: {} })),
+  /** The last 500 notifications raised, delivered or not. */
+  notifications: z
+    .array(NotificationRecordSchema)
+    .max(500)
+    .default(() => []),
 })
 
 /**
@@ -108,6 +117,12 @@ export const StateDocumentSchema = StateShape.superRefine((doc, ctx) => {
   for (const [folder, assignment] of Object.entries(doc.assignments))
     if (!accountIds.has(assignment.accountId))
       ctx.addIssue({ code: 'custom', path: ['assignments', folder], message: 'assignment to a missing account' })
+  const ruleIds = new Set<string>()
+  doc.rules.forEach((rule, i) => {
+    if (ruleIds.has(rule.id))
+      ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `two rules share the id "${rule.id}"` })
+    ruleIds.add(rule.id)
+  })
   if (doc.preferredAccountId !== null && !accountIds.has(doc.preferredAccountId))
     ctx.addIssue({ code: 'custom', path: ['preferredAccountId'], message: 'preferred account does not exist' })
 })
@@ -132,5 +147,8 @@ export function createInitialState(settings: z.infer<typeof SettingsSchema>): St
       lastError: null,
     },
     recoveries: [],
+    rules: structuredClone(DEFAULT_RULES),
+    ruleMemory: { fired: {}, limited: {} },
+    notifications: [],
   }
 }

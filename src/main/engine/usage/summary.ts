@@ -187,5 +187,6 @@ export function accountUsageOf(summary: UsageSummary, limits: readonly LimitHit[
     weekFreesAt: summary.week.freesAt ? new Date(summary.week.freesAt) : null,
     limitedUntil: summary.limitedUntil ? new Date(summary.limitedUntil) : null,
     recentLimitHits: limits.filter((l) => l.time > now - WEEK_MS).length,
+    blockBurnUsdPerHour: summary.current?.burnRateUsdPerHour ?? 0,
   }
 }
