@@ -18,6 +18,7 @@ export interface RecordedRequest {
   readonly path: string
   readonly body: unknown
   readonly stream: boolean
+  readonly headers: Record<string, string | string[] | undefined>
 }
 
 /**
@@ -40,7 +41,7 @@ export async function startFakeAnthropic(next: () => FakeBehaviour) {
     }
     const path = (req.url ?? '').split('?')[0]!
     const stream = body.stream === true
-    requests.push({ method: req.method ?? '', path, body, stream })
+    requests.push({ method: req.method ?? '', path, body, stream, headers: req.headers })
     if (!path.endsWith('/v1/messages')) {
       res.writeHead(404, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `no ${path}` } }))
@@ -59,6 +60,9 @@ export async function startFakeAnthropic(next: () => FakeBehaviour) {
         'content-type': 'application/json',
         'anthropic-ratelimit-unified-status': 'rejected',
         'anthropic-ratelimit-unified-reset': String(behaviour.resetsAt),
+        'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+        'anthropic-ratelimit-unified-5h-status': 'rejected',
+        'anthropic-ratelimit-unified-5h-reset': String(behaviour.resetsAt),
         'retry-after': '3600',
       })
       res.end(JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'usage limit reached' } }))

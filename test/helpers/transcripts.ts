@@ -109,3 +109,50 @@ export function appendLines(path: string, lines: readonly string[], trailingNewl
   mkdirSync(dirname(path), { recursive: true })
   appendFileSync(path, lines.join('\n') + (trailingNewline ? '\n' : ''))
 }
+
+/** The synthetic line Claude Code 2.1.x writes when a subscription hits its limit (copied from a real run). */
+export function subscriptionLimitLine(time: Date, resetsAtSeconds: number): string {
+  return JSON.stringify({
+    parentUuid: null,
+    isSidechain: false,
+    type: 'assistant',
+    uuid: crypto.randomUUID(),
+    timestamp: time.toISOString(),
+    message: {
+      diagnostics: null,
+      id: crypto.randomUUID(),
+      container: null,
+      model: '<synthetic>',
+      role: 'assistant',
+      stop_details: null,
+      stop_reason: 'stop_sequence',
+      stop_sequence: '',
+      type: 'message',
+      usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      content: [{ type: 'text', text: "You've hit your 5-hour limit · resets 11:43am (UTC)" }],
+      context_management: null,
+    },
+    apiError: 'usage_limit_reached',
+    apiErrorParams: {
+      rate_limit_info: {
+        status: 'rejected',
+        resetsAt: resetsAtSeconds,
+        rateLimitType: 'five_hour',
+        isUsingOverage: false,
+      },
+    },
+    quotaLimits: {
+      status: 'rejected',
+      resetsAt: resetsAtSeconds,
+      unifiedRateLimitFallbackAvailable: false,
+      rateLimitType: 'five_hour',
+      isUsingOverage: false,
+    },
+    error: 'rate_limit',
+    isApiErrorMessage: true,
+    apiErrorStatus: 429,
+    apiErrorType: 'rate_limit_error',
+    sessionId: 'session-1',
+    version: '2.1.332',
+  })
+}

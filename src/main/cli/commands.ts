@@ -1,4 +1,8 @@
 import type { Engine } from '../engine'
+import type { FileSystem } from '../engine/ports'
+import { envLine, runClaude, type RunIo, type ShellKind } from '../launcher/run'
+import { resolveClaude } from '../launcher/executable'
+import { spawn } from 'node:child_process'
 import type { UsageService } from '../engine/usage/usageService'
 import { usageReport, usageTable } from './usageReport'
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args'
@@ -7,6 +11,13 @@ import { accountLine, sessionLine, statusText } from './format'
 export interface CliContext {
   readonly engine: Engine
   readonly usage: UsageService
+  readonly fs: FileSystem
+  readonly io: RunIo
+}
+
+/** A command that ran a child process and ends with its exit code (`run`, `login`). */
+export interface CommandExit {
+  readonly exitCode: number
 }
 
 export interface CommandOutput {
@@ -21,7 +32,9 @@ interface Command<S extends FlagSpec> {
   readonly flags: S
   /** Names of the positional arguments, in order. */
   readonly positionals?: readonly string[]
-  readonly run: (context: CliContext, args: ParsedArgs<S>) => Promise<CommandOutput>
+  /** Arguments that are not ours go to the child (`run`): unknown words are not an error. */
+  readonly passThrough?: boolean
+  readonly run: (context: CliContext, args: ParsedArgs<S>) => Promise<CommandOutput | CommandExit>
 }
 
 const command = <S extends FlagSpec>(c: Command<S>) => c as unknown as Command<FlagSpec>
@@ -167,6 +180,20 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
       return { json: status, text: statusText(status) }
     },
   }),
+  prefer: command({
+    usage:
+      'auth-pool prefer NAME|auto [--json]   (the account new sessions use while it has headroom, as picked in the tray)',
+    positionals: ['NAME'],
+    flags: { json: 'boolean' },
+    async run({ engine }, args) {
+      const name = positional(args, 0, 'account name or "auto"', this.usage)
+      const id = await engine.setPreferredAccount(name.toLowerCase() === 'auto' ? null : name)
+      return {
+        json: { preferredAccountId: id },
+        text: id ? `new sessions prefer ${name}` : 'new sessions go to the best available account',
+      }
+    },
+  }),
   usage: command({
     usage: 'auth-pool usage [--account NAME] [--since ISO] [--json]',
     flags: { json: 'boolean', account: 'string', since: 'string' },
@@ -176,6 +203,62 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
         throw new UsageError(`--since must be an ISO date or time, got "${flags.since}"`)
       const report = await usageReport(context, { account: flags.account, since })
       return { json: report, text: usageTable(report) }
+    },
+  }),
+  run: command({
+    usage: 'auth-pool run [--account NAME] [--cwd DIR] [--any-account] [--keep-api-key] -- [claude arguments…]',
+    flags: { account: 'string', cwd: 'string', 'any-account': 'boolean', 'keep-api-key': 'boolean' },
+    passThrough: true,
+    async run(context, { flags, rest, positionals }) {
+      const exitCode = await runClaude(
+        context.engine,
+        context.fs,
+        {
+          account: flags.account,
+          cwd: flags.cwd,
+          anyAccount: flags['any-account'],
+          keepApiKey: flags['keep-api-key'],
+          claudeArgs: [...positionals, ...rest],
+        },
+        context.io,
+      )
+      return { exitCode }
+    },
+  }),
+  env: command({
+    usage:
+      'auth-pool env [--account NAME] [--cwd DIR] [--shell posix|fish|powershell]   (use: eval "$(auth-pool env)")',
+    flags: { account: 'string', cwd: 'string', shell: 'string', json: 'boolean' },
+    async run({ engine }, { flags }) {
+      const shell = (flags.shell ?? 'posix') as ShellKind
+      if (!['posix', 'fish', 'powershell'].includes(shell))
+        throw new UsageError(`--shell must be posix, fish or powershell, got "${flags.shell}"`)
+      const { account, notice } = await engine.pick({ account: flags.account, cwd: flags.cwd ?? process.cwd() })
+      const line = envLine(account.configDir, shell)
+      return {
+        json: { account: { id: account.id, name: account.name, configDir: account.configDir }, notice, line },
+        text: line,
+      }
+    },
+  }),
+  login: command({
+    usage: "auth-pool login NAME   (runs Claude Code's login for that account in this terminal)",
+    positionals: ['NAME'],
+    flags: {},
+    async run(context, args) {
+      const account = (await context.engine.pick({ account: positional(args, 0, 'account name', this.usage) })).account
+      const claude = resolveClaude((await context.engine.settings()).claudePath, context.io.env)
+      if ('error' in claude) throw new UsageError(claude.error)
+      const child = spawn(claude.path, ['auth', 'login'], {
+        stdio: 'inherit',
+        env: { ...context.io.env, CLAUDE_CONFIG_DIR: account.configDir },
+        shell: false,
+      })
+      const code = await new Promise<number>((done) => {
+        child.once('error', () => done(1))
+        child.once('exit', (c) => done(c ?? 1))
+      })
+      return { exitCode: code }
     },
   }),
   notifications: command({
@@ -224,6 +307,6 @@ export function helpText(): string {
 
 export function parseCommandArgs(command: Command<FlagSpec>, argv: readonly string[]): ParsedArgs<FlagSpec> {
   const args = parseArgs(argv, command.flags, command.usage)
-  noExtraPositionals(args, command.positionals?.length ?? 0, command.usage)
+  if (!command.passThrough) noExtraPositionals(args, command.positionals?.length ?? 0, command.usage)
   return args
 }

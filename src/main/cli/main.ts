@@ -9,12 +9,11 @@ import { defaultHome } from '../paths'
 import { createConfBackend } from '../store/confBackend'
 import { createStateStore } from '../store/stateStore'
 import { UsageError } from './args'
+import { LaunchError, type RunIo } from '../launcher/run'
 import { helpText, parseCommandArgs, resolveCommand, type CliContext } from './commands'
 
-export interface CliIo {
+export interface CliIo extends RunIo {
   readonly stdout: (text: string) => void
-  readonly stderr: (text: string) => void
-  readonly env: NodeJS.ProcessEnv
 }
 
 /** Headless runs print notifications to stderr instead of showing them. */
@@ -40,14 +39,15 @@ export function createCliContext(io: CliIo): CliContext {
     fs: nodeFileSystem,
     usage,
   })
-  return { engine, usage }
+  return { engine, usage, fs: nodeFileSystem, io }
 }
 
 const USAGE_CODES = new Set(['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'USAGE'])
 
 /** Runs one command; returns the exit code: 0 success, 1 runtime failure, 2 bad usage or input. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const json = argv.includes('--json')
+  const dashDash = argv.indexOf('--')
+  const json = (dashDash === -1 ? argv : argv.slice(0, dashDash)).includes('--json')
   if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.stdout(helpText())
     return 0
@@ -58,9 +58,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const context = createCliContext(io)
     context.usage.setPricing((await context.engine.settings()).pricing)
     const output = await command.run(context, args)
+    if ('exitCode' in output) return output.exitCode
     io.stdout(json ? JSON.stringify(output.json, null, 2) : output.text)
     return 0
   } catch (error) {
+    if (error instanceof LaunchError) {
+      io.stderr(`auth-pool: ${error.message}`)
+      return error.exitCode
+    }
     const value: ErrorValue | { code: 'USAGE'; message: string } =
       error instanceof UsageError ? { code: 'USAGE', message: error.message } : toErrorValue(error)
     if (json) io.stdout(JSON.stringify({ error: value }, null, 2))

@@ -9,7 +9,10 @@ import type { FileSystem } from './ports'
 type Doc = DeepReadonly<StateDocument>
 
 /** Finds an account by id or by name (case-insensitive). */
-export function findAccount<D extends Doc>(doc: D, nameOrId: string): D['accounts'][number] {
+export function findAccount<A extends { readonly id: string; readonly name: string }>(
+  doc: { readonly accounts: readonly A[] },
+  nameOrId: string,
+): A {
   const key = nameOrId.trim().toLowerCase()
   const found = doc.accounts.find((a) => a.id === nameOrId || a.name.toLowerCase() === key)
   if (!found) {

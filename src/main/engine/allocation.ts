@@ -1,7 +1,7 @@
 import { NotFoundError, PoolExhaustedError } from '../../shared/errors'
 import type { DeepReadonly } from '../../shared/readonly'
 import type { Account } from '../../shared/schemas/account'
-import type { Session } from '../../shared/schemas/session'
+import type { Allocation, AllocationReason } from '../../shared/schemas/pool'
 import type { StateDocument } from '../../shared/schemas/state'
 import { findAccount } from './accounts'
 import type { AccountStanding } from './health'
@@ -9,21 +9,13 @@ import { activeSessionCount, addSession, uniqueSessionId } from './sessions'
 
 type Doc = DeepReadonly<StateDocument>
 
-export type AllocationReason = 'explicit' | 'assignment' | 'preferred' | 'healthiest'
-
 export interface AllocationRequest {
   readonly cwd: string | null
   readonly account: string | null
   readonly pid: number | null
 }
 
-export interface Allocation {
-  readonly session: Session
-  readonly account: Account
-  readonly reason: AllocationReason
-  /** Set when a preferred account (assignment or tray pick) was skipped: a line to show the user. */
-  readonly notice: string | null
-}
+export type { Allocation, AllocationReason } from '../../shared/schemas/pool'
 
 /** Available accounts, best first: health, then priority, then fewer active sessions, then name. */
 export function rankAccounts(doc: Doc, standings: ReadonlyMap<string, AccountStanding>): DeepReadonly<Account>[] {

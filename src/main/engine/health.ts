@@ -2,29 +2,10 @@ import type { Account } from '../../shared/schemas/account'
 import type { Settings } from '../../shared/schemas/settings'
 import type { DeepReadonly } from '../../shared/readonly'
 import { blockProgress, blockWindowStartingAt } from './blocks'
+import type { AccountStanding, AccountStatus } from '../../shared/schemas/pool'
 import type { AccountUsage } from './ports'
 
-export type AccountStatus = 'available' | 'near_limit' | 'limited' | 'disabled'
-
-export interface AccountStanding {
-  readonly accountId: string
-  readonly status: AccountStatus
-  readonly available: boolean
-  /** One line a person can read: why the account is in this state. */
-  readonly reason: string
-  readonly blockBudgetUsd: number
-  readonly weeklyBudgetUsd: number
-  readonly blockCostUsd: number
-  readonly weekCostUsd: number
-  /** Share of each budget used, in [0, ∞); > 1 means over budget. */
-  readonly blockRatio: number
-  readonly weekRatio: number
-  readonly blockEndsAt: string | null
-  /** When an unavailable account frees up (null when available or unknown). */
-  readonly freesAt: string | null
-  /** 0–100; 0 exactly when the account is unavailable. */
-  readonly health: number
-}
+export type { AccountStanding, AccountStatus } from '../../shared/schemas/pool'
 
 /** a / b, where a budget that is not a positive finite number counts as fully used: never NaN or Infinity. */
 export function usedRatio(spent: number, budget: number): number {

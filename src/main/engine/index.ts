@@ -10,6 +10,7 @@ import type { Recovery, SchedulerState, StateDocument } from '../../shared/schem
 import { findAccount, prepareAddAccount, prepareUpdateAccount, removeAccount } from './accounts'
 import { allocateInDraft, chooseAccount, earliestFreeAt, type Allocation, type AllocationReason } from './allocation'
 import { Emitter } from './emitter'
+import type { AccountView, PoolStatus } from '../../shared/schemas/pool'
 import { standingOf, type AccountStanding } from './health'
 import type { EnginePorts, PoolNotification } from './ports'
 import { reconcileInDraft, type ReconcileOutcome } from './reconcile'
@@ -22,24 +23,7 @@ import { activeSessionCount, endSession, sessionsOfAccount } from './sessions'
 
 type Doc = DeepReadonly<StateDocument>
 
-export interface AccountView extends Account {
-  readonly standing: AccountStanding
-  readonly activeSessions: number
-}
-
-export interface PoolStatus {
-  readonly revision: number
-  readonly accounts: AccountView[]
-  readonly availableCount: number
-  readonly nextResetAt: string | null
-  /** What Auto would pick for a new session now, and why. */
-  readonly autoPick: { readonly accountId: string; readonly name: string; readonly reason: AllocationReason } | null
-  readonly preferredAccountId: string | null
-  readonly scheduler: SchedulerState
-  readonly recoveries: readonly Recovery[]
-  /** Notifications that could not be shown (counted on the tray). */
-  readonly undeliveredCount: number
-}
+export type { AccountView, PoolStatus } from '../../shared/schemas/pool'
 
 export interface EngineMetrics {
   readonly allocations: number
@@ -286,6 +270,21 @@ export function createEngine(ports: EnginePorts) {
       counters.allocations++
       didChangeSessions.fire()
       return allocation
+    },
+
+    /** Which account a new session would get now (and why), without recording anything. */
+    async pick(
+      input: unknown = {},
+    ): Promise<{ account: AccountView; reason: AllocationReason; notice: string | null }> {
+      const request = parseOrThrow(AllocateInputSchema, input)
+      const doc = await store.read()
+      const now = clock.now()
+      const choice = chooseAccount(doc, standings(doc, now), {
+        cwd: request.cwd ? absoluteFolder(request.cwd) : null,
+        account: request.account ?? null,
+      })
+      const account = view(doc, now).find((a) => a.id === choice.account.id)!
+      return { account, reason: choice.reason, notice: choice.notice }
     },
 
     async release(sessionId: string, reason = 'released'): Promise<Session> {

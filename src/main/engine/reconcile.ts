@@ -1,18 +1,11 @@
+import type { ReconcileOutcome } from '../../shared/schemas/pool'
 import type { StateDocument } from '../../shared/schemas/state'
 import { rankAccounts } from './allocation'
 import type { AccountStanding } from './health'
 import type { ProcessRunner } from './ports'
 import { endSession, pruneEndedSessions } from './sessions'
 
-export interface ReconcileOutcome {
-  /** Sessions whose process is gone. */
-  readonly reaped: number
-  /** Sessions without a pid older than the TTL. */
-  readonly expired: number
-  /** Folder assignments moved away from unavailable accounts. */
-  readonly reassigned: number
-  readonly pruned: number
-}
+export type { ReconcileOutcome } from '../../shared/schemas/pool'
 
 /** One reconcile pass over the document; runs inside a transaction. */
 export function reconcileInDraft(

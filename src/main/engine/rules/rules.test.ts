@@ -6,7 +6,7 @@ import { createConfBackend } from '../../store/confBackend'
 import { createStateStore } from '../../store/stateStore'
 import { accountDir, testEngine } from '../../../../test/helpers/enginePorts'
 import { FakeClock } from '../../../../test/helpers/fakeClock'
-import { appendLines, assistantLine, limitLine } from '../../../../test/helpers/transcripts'
+import { appendLines, assistantLine, subscriptionLimitLine } from '../../../../test/helpers/transcripts'
 import { tempDir } from '../../../../test/helpers/tempDir'
 import { createUsageService } from '../usage/usageService'
 
@@ -100,7 +100,7 @@ describe('limits, forecast and logins', () => {
     const resets = Date.parse('2026-11-27T12:00:00Z') / 1000
     appendLines(join(configDir, 'projects', '-repo', 's.jsonl'), [
       assistantLine({ time: '2026-11-27T09:50:00Z', input: 10, output: 10 }),
-      limitLine(new Date('2026-11-27T09:55:00Z'), resets),
+      subscriptionLimitLine(new Date('2026-11-27T09:55:00Z'), resets),
     ])
     usage.refresh(account)
     const reached = await t.engine.evaluateRules()

@@ -3,52 +3,11 @@ import type { AccountUsage } from '../ports'
 import type { EntryTable } from './entryTable'
 import type { LimitHit } from './ledger'
 import type { PriceBook } from './pricing'
+import type { BlockReport, CurrentBlock, Tokens, UsageSummary } from '../../../shared/schemas/usage'
 
 const WEEK_MS = 7 * 24 * 3_600_000
 
-export interface Tokens {
-  input: number
-  output: number
-  cacheCreation: number
-  cacheRead: number
-}
-
-export interface BlockReport {
-  readonly start: string
-  readonly end: string
-  readonly isActive: boolean
-  readonly tokens: Tokens
-  readonly costUsd: number
-  readonly entries: number
-  readonly models: string[]
-  /** Some entry was priced by its model family, not the exact model. */
-  readonly estimated: boolean
-  readonly firstEntryAt: string
-  readonly lastEntryAt: string
-}
-
-export interface CurrentBlock extends BlockReport {
-  /** Elapsed share of the 5-hour window, in [0, 1]. */
-  readonly progress: number
-  /** Spend per hour between the block's first and last entry (0 with a single entry). */
-  readonly burnRateUsdPerHour: number
-  /** Cost at the block's end if the burn rate holds. */
-  readonly projectedCostUsd: number
-}
-
-export interface UsageSummary {
-  readonly blocks: BlockReport[]
-  readonly current: CurrentBlock | null
-  readonly week: {
-    readonly costUsd: number
-    readonly tokens: Tokens
-    readonly entries: number
-    readonly freesAt: string | null
-  }
-  readonly daily: { readonly date: string; readonly costUsd: number; readonly tokens: Tokens }[]
-  readonly limitedUntil: string | null
-  readonly limitHits: { readonly at: string; readonly resetsAt: string }[]
-}
+export type { BlockReport, CurrentBlock, Tokens, UsageSummary } from '../../../shared/schemas/usage'
 
 const emptyTokens = (): Tokens => ({ input: 0, output: 0, cacheCreation: 0, cacheRead: 0 })
 

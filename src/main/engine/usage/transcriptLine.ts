@@ -21,6 +21,7 @@ export type TranscriptLine =
   | { readonly kind: 'other' }
   | { readonly kind: 'invalid'; readonly reason: string }
 
+/** Older Claude Code versions wrote the reset time into the text itself. */
 const LIMIT_TEXT = /Claude AI usage limit reached\|(\d{9,11})/
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
@@ -61,6 +62,7 @@ export function parseTranscriptLine(line: string | Buffer): TranscriptLine {
 const CONTENT = Buffer.from('"content":')
 const USAGE_OBJECT = Buffer.from('"usage":{')
 const LIMIT_TEXT_BYTES = Buffer.from('usage limit reached')
+const API_ERROR = Buffer.from('"isApiErrorMessage":true')
 
 const HEAD_SIDECHAIN = /"isSidechain":(true|false)[,}]/
 const HEAD_MESSAGE = /"message":\{"id":"([^"\\]*)","type":"message","role":"assistant","model":"([^"\\]*)",$/
@@ -83,7 +85,8 @@ function fastFields(bytes: Buffer): Fields | undefined {
   // Work on the bytes: only the head and the tail are ever decoded, never the content.
   const contentAt = bytes.indexOf(CONTENT)
   const usageAt = bytes.lastIndexOf(USAGE_OBJECT)
-  if (contentAt < 0 || usageAt < contentAt || bytes.indexOf(LIMIT_TEXT_BYTES) !== -1) return undefined
+  if (contentAt < 0 || usageAt < contentAt || bytes.indexOf(LIMIT_TEXT_BYTES) !== -1 || bytes.indexOf(API_ERROR) !== -1)
+    return undefined
   const headText = bytes.toString('utf8', 0, contentAt)
   const head = HEAD_MESSAGE.exec(headText)
   if (!head) return undefined
@@ -142,6 +145,22 @@ function objectEnd(text: string, start: number): number {
  * `<synthetic>` lines (generated locally, zero tokens) are kept as entries like the established tools
  * do, so block boundaries agree with theirs; one announcing a usage limit also carries its reset time.
  */
+/**
+ * Claude Code 2.1.x marks a subscription limit on the synthetic error line: `apiError:
+ * "usage_limit_reached"` with `quotaLimits` (or `apiErrorParams.rate_limit_info`) holding
+ * `status: "rejected"` and `resetsAt` in Unix seconds; its text ("You've hit your 5-hour limit · resets
+ * 11:43am (UTC)") is for people. An API-key 429 carries no reset time and is not a subscription limit.
+ */
+function limitFromApiError(value: Record<string, unknown>): number | undefined {
+  const params = isRecord(value.apiErrorParams) ? value.apiErrorParams.rate_limit_info : undefined
+  for (const info of [value.quotaLimits, params]) {
+    if (!isRecord(info) || info.status !== 'rejected') continue
+    if (typeof info.resetsAt === 'number' && Number.isFinite(info.resetsAt) && info.resetsAt > 0)
+      return info.resetsAt * 1000
+  }
+  return undefined
+}
+
 /** The reference parser: JSON.parse of the whole line. Exported for the test that compares both paths. */
 export function parseFully(text: string): TranscriptLine {
   let value: unknown
@@ -163,7 +182,7 @@ export function parseFully(text: string): TranscriptLine {
     sessionId: value.sessionId,
     cwd: value.cwd,
     usage: message.usage,
-    limitResetsAt: limitResetIn(message.content),
+    limitResetsAt: limitResetIn(message.content) ?? limitFromApiError(value),
   })
 }
 

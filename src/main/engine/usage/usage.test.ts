@@ -1,7 +1,13 @@
 import { appendFileSync, chmodSync, rmSync, truncateSync, unlinkSync, writeFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { appendLines, assistantLine, limitLine, userLine } from '../../../../test/helpers/transcripts'
+import {
+  appendLines,
+  assistantLine,
+  limitLine,
+  subscriptionLimitLine,
+  userLine,
+} from '../../../../test/helpers/transcripts'
 import { tempDir } from '../../../../test/helpers/tempDir'
 import { AccountLedger } from './ledger'
 import { costUsd, createPriceBook, PRICES } from './pricing'
@@ -114,6 +120,18 @@ describe('transcript lines', () => {
       kind: 'invalid',
     })
     expect(parseTranscriptLine(userLine(at(0), 'x'))).toEqual({ kind: 'other' })
+  })
+
+  it("reads Claude Code 2.1's subscription-limit line, and ignores an API-key 429 without a reset time", () => {
+    expect(parseTranscriptLine(subscriptionLimitLine(at(0), 1_795_779_816))).toMatchObject({
+      kind: 'usage',
+      input: 0,
+      limitResetsAt: 1_795_779_816_000,
+    })
+    const apiKey429 = JSON.parse(subscriptionLimitLine(at(0), 1)) as Record<string, unknown>
+    delete apiKey429.quotaLimits
+    delete apiKey429.apiErrorParams
+    expect(parseTranscriptLine(JSON.stringify(apiKey429))).toMatchObject({ kind: 'usage', limitResetsAt: null })
   })
 
   it('turns a usage-limit message into a limit with its reset time', () => {

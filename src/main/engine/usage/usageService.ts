@@ -5,7 +5,8 @@ import { Emitter } from '../emitter'
 import type { AccountUsage, UsageSource } from '../ports'
 import { AccountLedger, type FileState } from './ledger'
 import { createPriceBook, type PriceBook } from './pricing'
-import { accountUsageOf, summarize, type UsageSummary } from './summary'
+import { accountUsageOf, summarize } from './summary'
+import type { Diagnostics, UsageSummary } from '../../../shared/schemas/usage'
 
 export interface UsageAccount {
   readonly id: string
@@ -20,16 +21,7 @@ export interface UsageServiceOptions {
   readonly pollMs?: number
 }
 
-export interface Diagnostics {
-  readonly files: number
-  readonly bytesIndexed: number
-  readonly skippedLines: {
-    readonly path: string
-    readonly invalid: number
-    readonly oversized: number
-    readonly error: string | null
-  }[]
-}
+export type { Diagnostics } from '../../../shared/schemas/usage'
 
 /** Summaries are recomputed when entries change, or when time moves on by this much. */
 const SUMMARY_TTL_MS = 10_000

@@ -1,0 +1,95 @@
+// Electron's security checklist, in one place. Pure functions and structurally typed hooks, so the
+// rules are tested in Node; src/main/index.ts applies them to real windows.
+
+/** webPreferences of every window: the electron-vite template turns the sandbox off; we don't. */
+export const SECURE_WEB_PREFERENCES = {
+  sandbox: true,
+  contextIsolation: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  experimentalFeatures: false,
+  webviewTag: false,
+  spellcheck: false,
+} as const
+
+/** No remote content: everything the renderer loads is its own bundle. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ')
+
+/** Links the app may open in the user's browser. */
+const EXTERNAL_ALLOW_LIST = [
+  'https://docs.anthropic.com/',
+  'https://docs.claude.com/',
+  'https://claude.ai/',
+  'https://support.anthropic.com/',
+  'https://status.anthropic.com/',
+]
+
+export function isAllowedExternalUrl(url: string): boolean {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return false
+  }
+  return (
+    parsed.protocol === 'https:' &&
+    !parsed.username &&
+    !parsed.password &&
+    EXTERNAL_ALLOW_LIST.some((prefix) => parsed.href.startsWith(prefix))
+  )
+}
+
+/** True for the renderer's own pages: the packaged file, or the dev server in development. */
+export function isAppUrl(url: string, app: { readonly rendererFile: string; readonly devServerUrl?: string }): boolean {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return false
+  }
+  if (app.devServerUrl) {
+    const dev = new URL(app.devServerUrl)
+    if (parsed.origin === dev.origin) return true
+  }
+  return parsed.protocol === 'file:' && decodeURIComponent(parsed.pathname) === app.rendererFile
+}
+
+export interface WebContentsLike {
+  readonly id: number
+  on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void }, url: string) => void): void
+  on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): void
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void
+}
+
+/** Denies navigation away from the app and every new window; allowed links open in the browser. */
+export function hardenWebContents(
+  contents: WebContentsLike,
+  deps: { readonly isAppUrl: (url: string) => boolean; readonly openExternal: (url: string) => void },
+): void {
+  const stay = (event: { preventDefault(): void }, url: string) => {
+    if (deps.isAppUrl(url)) return
+    event.preventDefault()
+    if (isAllowedExternalUrl(url)) deps.openExternal(url)
+  }
+  contents.on('will-navigate', stay)
+  contents.on('will-redirect', stay)
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isAllowedExternalUrl(url)) deps.openExternal(url)
+    return { action: 'deny' }
+  })
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod'
+import { AccountInputSchema, AccountPatchSchema, AccountSchema } from '../schemas/account'
+import { AccountViewSchema, AllocationSchema, LoginIdentitySchema, PoolStatusSchema } from '../schemas/pool'
+import { NotificationRecordSchema, RuleSchema } from '../schemas/rules'
+import { SessionSchema } from '../schemas/session'
+import { SettingsSchema } from '../schemas/settings'
+import { DiagnosticsSchema, UsageSummarySchema } from '../schemas/usage'
+import type { Channel, EventName } from './channels'
+
+const None = z.object({}).strict().optional()
+const AccountRef = z.string().min(1, { error: 'name or id of an account' })
+
+/** Every channel's input and output. The Api type below is derived from this, never written by hand. */
+export const CONTRACT = {
+  'pool:status': { input: None, output: PoolStatusSchema },
+  'pool:allocate': {
+    input: z.object({ cwd: z.string().min(1).optional(), account: AccountRef.optional() }).strict(),
+    output: AllocationSchema,
+  },
+  'pool:setPreferred': {
+    input: z.object({ account: AccountRef.nullable() }).strict(),
+    output: z.object({ preferredAccountId: z.uuid().nullable() }),
+  },
+  'accounts:list': { input: None, output: z.array(AccountViewSchema) },
+  'accounts:add': { input: AccountInputSchema.strict(), output: AccountSchema },
+  'accounts:update': {
+    input: z.object({ account: AccountRef, patch: AccountPatchSchema.strict() }).strict(),
+    output: AccountSchema,
+  },
+  'accounts:remove': {
+    input: z.object({ account: AccountRef, force: z.boolean().optional() }).strict(),
+    output: AccountSchema,
+  },
+  'accounts:identity': {
+    input: z.object({ account: AccountRef }).strict(),
+    output: LoginIdentitySchema.extend({ loggedIn: z.boolean() }),
+  },
+  'accounts:login': {
+    input: z.object({ account: AccountRef }).strict(),
+    output: z.object({ started: z.boolean(), message: z.string() }),
+  },
+  'sessions:list': {
+    input: z.object({ account: AccountRef.optional(), activeOnly: z.boolean().optional() }).strict().optional(),
+    output: z.array(SessionSchema),
+  },
+  'sessions:end': { input: z.object({ sessionId: z.uuid() }).strict(), output: SessionSchema },
+  'usage:get': {
+    input: z.object({ account: AccountRef }).strict(),
+    output: z.object({ summary: UsageSummarySchema, diagnostics: DiagnosticsSchema }),
+  },
+  'rules:list': { input: None, output: z.array(RuleSchema) },
+  'rules:save': { input: RuleSchema, output: RuleSchema },
+  'rules:delete': {
+    input: z.object({ id: z.string().min(1) }).strict(),
+    output: z.object({ deleted: z.literal(true) }),
+  },
+  'notifications:list': { input: None, output: z.array(NotificationRecordSchema) },
+  'settings:get': { input: None, output: SettingsSchema },
+  'settings:update': { input: SettingsSchema.partial().strict(), output: SettingsSchema },
+  'launcher:launch': {
+    input: z.object({ account: AccountRef.optional(), cwd: z.string().min(1).optional() }).strict(),
+    output: z.object({ launched: z.boolean(), message: z.string() }),
+  },
+} as const satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>
+
+export type Contract = typeof CONTRACT
+export type InputOf<C extends Channel> = z.input<Contract[C]['input']>
+export type ParsedInputOf<C extends Channel> = z.output<Contract[C]['input']>
+export type OutputOf<C extends Channel> = z.output<Contract[C]['output']>
+
+export const EVENT_SCHEMAS = {
+  'event:poolChanged': z.object({}),
+  'event:usageChanged': z.object({ accountId: z.string() }),
+  'event:notificationsChanged': z.object({}),
+  /** Opens a view, e.g. after a notification was clicked. */
+  'event:navigate': z.object({
+    view: z.enum(['overview', 'sessions', 'history', 'accounts', 'rules', 'settings']),
+    accountId: z.string().nullable(),
+  }),
+} as const satisfies Record<EventName, z.ZodType>
+export type EventPayload<E extends EventName> = z.output<(typeof EVENT_SCHEMAS)[E]>
