@@ -1,101 +1,131 @@
-import { app, BrowserWindow, Menu, Notification, Tray, nativeImage } from 'electron'
+import { app, dialog, ipcMain, Notification } from 'electron'
 import Store from 'electron-store'
 import { join } from 'node:path'
 import { createEngine } from './engine'
 import { nodeFileSystem, nodeProcesses, systemClock } from './engine/nodePorts'
 import { createUsageService } from './engine/usage/usageService'
+import { createHandlers } from './ipc/handlers'
+import { createRouter } from './ipc/router'
 import { defaultHome } from './paths'
+import { createDashboardWindow } from './shell/dashboardWindow'
+import { createElectronTray } from './shell/electronTray'
+import { createTerminalLauncher } from './shell/launcherPort'
+import { createNativeNotifier } from './shell/nativeNotifier'
+import { createTrayController } from './shell/tray'
+import type { TrayCommand } from './shell/trayMenu'
 import { backendFromConf, confOptions } from './store/backend'
 import { createStateStore } from './store/stateStore'
 
-// Composition root. Everything below is wiring; behaviour lives in the engine and is tested in Node.
-if (!app.requestSingleInstanceLock()) app.quit()
-
+// Composition root: builds ports, engine and shell, and wires events. Behaviour lives elsewhere.
 const home = defaultHome()
+if (!app.requestSingleInstanceLock()) app.exit(0)
 app.setPath('userData', home)
-
-let window: BrowserWindow | undefined
-let tray: Tray | undefined
-
-function showDashboard(): void {
-  window ??= new BrowserWindow({
-    width: 1000,
-    height: 720,
-    show: false,
-    webPreferences: {
-      preload: join(import.meta.dirname, '../preload/index.cjs'),
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-    },
-  })
-  window.on('close', (event) => {
-    event.preventDefault()
-    window?.hide()
-  })
-  if (process.env.ELECTRON_RENDERER_URL) void window.loadURL(process.env.ELECTRON_RENDERER_URL)
-  else void window.loadFile(join(import.meta.dirname, '../renderer/index.html'))
-  window.show()
-}
-
-app.on('second-instance', showDashboard)
-app.on('window-all-closed', () => undefined) // a tray app keeps running without windows
+const outDir = join(import.meta.dirname, '..')
 
 void app.whenReady().then(async () => {
   if (process.platform === 'darwin') app.dock?.hide()
   const store = createStateStore({ backend: backendFromConf(new Store<Record<string, unknown>>(confOptions(home))) })
   const usage = createUsageService({ indexDir: join(home, 'usage-index') })
+  const dashboard = createDashboardWindow(outDir)
+  let accountNames = new Map<string, string>()
   const engine = createEngine({
     store,
     clock: systemClock,
-    notifier: {
-      async notify(n) {
-        if (!Notification.isSupported()) throw new Error('notifications are not supported here')
-        new Notification({ title: n.title, body: n.body }).show()
-      },
-    },
     processes: nodeProcesses,
     fs: nodeFileSystem,
     usage,
+    notifier: createNativeNotifier({
+      isSupported: () => Notification.isSupported(),
+      create: (options) => new Notification(options),
+      accountName: (id) => accountNames.get(id),
+      onClick: (n) => dashboard.show({ view: 'overview', accountId: n.accountId }),
+      onLaunch: (accountId) => void launcher.launch({ account: accountId }),
+    }),
   })
+  const launcher = createTerminalLauncher({
+    cliEntry: join(outDir, 'main', 'cli.js'),
+    execPath: process.execPath,
+    terminalSetting: async () => (await engine.settings()).terminalCommand,
+    defaultCwd: () => app.getPath('home'),
+  })
+  const launchOrExplain = async (request: { account?: string; cwd?: string }) => {
+    const result = await launcher.launch(request)
+    if (!result.launched && Notification.isSupported())
+      new Notification({ title: 'Auth Pool could not open a terminal', body: result.message }).show()
+    return result
+  }
+  const router = createRouter({
+    handlers: createHandlers({ engine, usage, fs: nodeFileSystem, launcher: { ...launcher, launch: launchOrExplain } }),
+    isTrustedSender: (sender) => dashboard.isOurs(sender),
+  })
+  router.bindIpcMain(ipcMain)
+
+  const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+  const onCommand = (command: TrayCommand): void => {
+    if (command.kind === 'pick') void engine.setPreferredAccount(command.accountId)
+    else if (command.kind === 'launch') void launchOrExplain({})
+    else if (command.kind === 'launchInFolder')
+      void dialog.showOpenDialog({ properties: ['openDirectory'] }).then(async (r) => {
+        const folder = r.canceled ? undefined : r.filePaths[0]
+        if (folder) await launchOrExplain({ cwd: folder })
+      })
+    else if (command.kind === 'openDashboard')
+      dashboard.show(command.view ? { view: command.view, accountId: command.accountId ?? null } : undefined)
+    else if (command.kind === 'togglePause')
+      void engine.settings().then((s) => engine.updateSettings({ rebalancePaused: !s.rebalancePaused }))
+    else app.quit()
+  }
+  const tray = createTrayController({
+    createTray: () => createElectronTray(join(outDir, '..', 'resources')),
+    state: async () => {
+      const status = await engine.status()
+      accountNames = new Map(status.accounts.map((a) => [a.id, a.name]))
+      return { status, paused: (await engine.settings()).rebalancePaused, time }
+    },
+    onCommand,
+  })
+
   const syncUsage = async () => {
     usage.setPricing((await engine.settings()).pricing)
     usage.watch(await engine.listAccounts())
   }
-  // Make sure the state file exists from the first start, so the CLI and the app agree on where it is.
-  await store.transact(() => undefined)
-  await engine.startScheduler()
-  tray = new Tray(nativeImage.createFromPath(join(import.meta.dirname, '../../resources/tray-ok-16.png')))
-  let labels: string[] = []
-  const rebuild = async () => {
-    const status = await engine.status()
-    const template: Electron.MenuItemConstructorOptions[] = [
-      { label: `${status.availableCount} of ${status.accounts.length} accounts available`, enabled: false },
-      { type: 'separator' },
-      { label: 'Open dashboard', click: showDashboard },
-      { label: 'Quit', click: () => app.quit() },
-    ]
-    labels = template.flatMap((item) => (item.label ? [item.label] : []))
-    tray?.setToolTip(`Auth Pool — ${status.availableCount} of ${status.accounts.length} accounts available`)
-    tray?.setContextMenu(Menu.buildFromTemplate(template))
+  const poolChanged = () => {
+    tray.update()
+    dashboard.send('event:poolChanged', {})
   }
-  // Hooks for the _electron end-to-end spec only.
-  if (process.env.AUTH_POOL_TEST_HOOKS === '1')
-    Object.assign(globalThis, { __authPool: { trayLabels: () => labels, openDashboard: showDashboard } })
-  await syncUsage()
-  usage.onDidChangeUsage(() => {
-    void rebuild()
+  engine.onDidChangeAccounts(() => void syncUsage().then(poolChanged))
+  engine.onDidChangeSessions(poolChanged)
+  engine.onDidChangeNotifications(() => {
+    tray.update()
+    dashboard.send('event:notificationsChanged', {})
+  })
+  usage.onDidChangeUsage((accountId) => {
+    tray.update()
+    dashboard.send('event:usageChanged', { accountId })
     void engine.evaluateRules().catch(() => undefined) // delivery failures are kept as undelivered records
   })
+
+  await store.transact(() => undefined) // the state file exists from the first start, for the CLI too
+  await syncUsage()
+  await tray.refresh()
+  await engine.startScheduler()
   void engine.deliverPending()
-  engine.onDidChangeAccounts(() => void syncUsage().then(rebuild))
-  engine.onDidChangeSessions(() => void rebuild())
-  await rebuild()
+  app.on('second-instance', () => dashboard.show())
+  app.on('window-all-closed', () => undefined) // a tray app keeps running without windows
   app.on('before-quit', () => {
     engine.scheduler.stop()
     usage.close()
+    tray.dispose()
+    dashboard.destroy()
     void engine.idle().then(() => store.flush())
-    tray?.destroy()
-    window?.removeAllListeners('close')
   })
+  // Hooks for the _electron end-to-end spec only.
+  if (process.env.AUTH_POOL_TEST_HOOKS === '1')
+    Object.assign(globalThis, {
+      __authPool: {
+        trayLabels: () => tray.lastMenu().flatMap((i) => (i.type === 'separator' ? [] : [i.label])),
+        openDashboard: () => dashboard.show(),
+        notifications: async () => [...(await engine.notifications())],
+      },
+    })
 })

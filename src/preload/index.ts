@@ -1,4 +1,14 @@
-import { contextBridge } from 'electron'
+import { contextBridge, ipcRenderer } from 'electron'
+import { CHANNELS, EVENTS, type EventName } from '../shared/ipc/channels'
 
-// The typed window.api arrives with the IPC contract (shell issue); until then the renderer gets only the version.
-contextBridge.exposeInMainWorld('authPool', { version: '0.1.0' })
+// window.api: one named function per contract channel and event subscriptions. ipcRenderer itself is
+// never exposed; the Electron event object is dropped; every subscription returns its unsubscribe.
+const api: Record<string, unknown> = {}
+for (const channel of CHANNELS) api[channel] = (input: unknown) => ipcRenderer.invoke(channel, input)
+api.on = (event: EventName, listener: (payload: unknown) => void) => {
+  if (!EVENTS.includes(event)) throw new Error(`unknown event ${event}`)
+  const wrapped = (_event: unknown, payload: unknown) => listener(payload)
+  ipcRenderer.on(event, wrapped)
+  return () => void ipcRenderer.removeListener(event, wrapped)
+}
+contextBridge.exposeInMainWorld('api', Object.freeze(api))

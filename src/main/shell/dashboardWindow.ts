@@ -1,0 +1,86 @@
+import { BrowserWindow, session, shell } from 'electron'
+import { join } from 'node:path'
+import type { EventName } from '../../shared/ipc/channels'
+import type { EventPayload } from '../../shared/ipc/contract'
+import { CONTENT_SECURITY_POLICY, hardenWebContents, isAppUrl, SECURE_WEB_PREFERENCES } from './security'
+
+export interface DashboardWindow {
+  /** Shows the dashboard (created on first use), optionally on a view and account. */
+  show(navigate?: EventPayload<'event:navigate'>): void
+  send<E extends EventName>(event: E, payload: EventPayload<E>): void
+  /** The window's webContents id and URL check, for the router's sender test. */
+  isOurs(sender: { id: number; url: string; isTopFrame: boolean }): boolean
+  destroy(): void
+}
+
+/** The dashboard: created on demand, hidden (not destroyed) on close, sandboxed, under a strict CSP. */
+export function createDashboardWindow(outDir: string): DashboardWindow {
+  const rendererFile = join(outDir, 'renderer', 'index.html')
+  const devServerUrl = process.env.ELECTRON_RENDERER_URL
+  const app = { rendererFile, devServerUrl }
+  let window: BrowserWindow | undefined
+  let quitting = false
+  let cspInstalled = false
+
+  function create(): BrowserWindow {
+    if (!cspInstalled) {
+      cspInstalled = true
+      session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
+        callback({
+          responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+        }),
+      )
+    }
+    const win = new BrowserWindow({
+      width: 1100,
+      height: 760,
+      minWidth: 720,
+      minHeight: 520,
+      show: false,
+      title: 'Auth Pool',
+      webPreferences: { ...SECURE_WEB_PREFERENCES, preload: join(outDir, 'preload', 'index.cjs') },
+    })
+    hardenWebContents(win.webContents, {
+      isAppUrl: (url) => isAppUrl(url, app),
+      openExternal: (url) => void shell.openExternal(url),
+    })
+    win.on('close', (event) => {
+      if (quitting) return
+      event.preventDefault()
+      win.hide()
+    })
+    if (devServerUrl) void win.loadURL(devServerUrl)
+    else void win.loadFile(rendererFile)
+    return win
+  }
+
+  return {
+    show(navigate) {
+      window ??= create()
+      const win = window
+      const reveal = () => {
+        win.show()
+        win.focus()
+        if (navigate) win.webContents.send('event:navigate', navigate)
+      }
+      if (win.webContents.isLoading()) win.webContents.once('did-finish-load', reveal)
+      else reveal()
+    },
+    send(event, payload) {
+      if (window && !window.isDestroyed()) window.webContents.send(event, payload)
+    },
+    isOurs(sender) {
+      return (
+        !!window &&
+        !window.isDestroyed() &&
+        sender.id === window.webContents.id &&
+        sender.isTopFrame &&
+        isAppUrl(sender.url, app)
+      )
+    },
+    destroy() {
+      quitting = true
+      window?.destroy()
+    },
+  }
+}
