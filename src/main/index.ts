@@ -1,11 +1,8 @@
 import { app, dialog, ipcMain, Notification } from 'electron'
 import Store from 'electron-store'
 import { join } from 'node:path'
-import { createEngine } from './engine'
-import { nodeFileSystem, nodeProcesses, systemClock } from './engine/nodePorts'
-import { createUsageService } from './engine/usage/usageService'
-import { createHandlers } from './ipc/handlers'
-import { createRouter } from './ipc/router'
+import { createAppCore } from './appCore'
+import type { LauncherPort } from './ipc/handlers'
 import { defaultHome } from './paths'
 import { createDashboardWindow } from './shell/dashboardWindow'
 import { createElectronTray } from './shell/electronTray'
@@ -24,41 +21,36 @@ const outDir = join(import.meta.dirname, '..')
 
 void app.whenReady().then(async () => {
   if (process.platform === 'darwin') app.dock?.hide()
-  const store = createStateStore({ backend: backendFromConf(new Store<Record<string, unknown>>(confOptions(home))) })
-  const usage = createUsageService({ indexDir: join(home, 'usage-index') })
   const dashboard = createDashboardWindow(outDir)
   let accountNames = new Map<string, string>()
-  const engine = createEngine({
-    store,
-    clock: systemClock,
-    processes: nodeProcesses,
-    fs: nodeFileSystem,
-    usage,
+  let launchOrExplain: LauncherPort['launch'] = async () => ({ launched: false, message: 'starting' })
+  const core = createAppCore({
+    home,
+    store: createStateStore({ backend: backendFromConf(new Store<Record<string, unknown>>(confOptions(home))) }),
     notifier: createNativeNotifier({
       isSupported: () => Notification.isSupported(),
       create: (options) => new Notification(options),
       accountName: (id) => accountNames.get(id),
       onClick: (n) => dashboard.show({ view: 'overview', accountId: n.accountId }),
-      onLaunch: (accountId) => void launcher.launch({ account: accountId }),
+      onLaunch: (accountId) => void launchOrExplain({ account: accountId }),
     }),
+    launcher: { launch: (request) => launchOrExplain(request), login: (account) => launcher.login(account) },
+    isTrustedSender: (sender) => dashboard.isOurs(sender),
   })
+  const { engine } = core
   const launcher = createTerminalLauncher({
     cliEntry: join(outDir, 'main', 'cli.js'),
     execPath: process.execPath,
     terminalSetting: async () => (await engine.settings()).terminalCommand,
     defaultCwd: () => app.getPath('home'),
   })
-  const launchOrExplain = async (request: { account?: string; cwd?: string }) => {
+  launchOrExplain = async (request) => {
     const result = await launcher.launch(request)
     if (!result.launched && Notification.isSupported())
       new Notification({ title: 'Auth Pool could not open a terminal', body: result.message }).show()
     return result
   }
-  const router = createRouter({
-    handlers: createHandlers({ engine, usage, fs: nodeFileSystem, launcher: { ...launcher, launch: launchOrExplain } }),
-    isTrustedSender: (sender) => dashboard.isOurs(sender),
-  })
-  router.bindIpcMain(ipcMain)
+  core.router.bindIpcMain(ipcMain)
 
   const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
   const onCommand = (command: TrayCommand): void => {
@@ -84,40 +76,19 @@ void app.whenReady().then(async () => {
     },
     onCommand,
   })
-
-  const syncUsage = async () => {
-    usage.setPricing((await engine.settings()).pricing)
-    usage.watch(await engine.listAccounts())
-  }
-  const poolChanged = () => {
+  core.onEvent((event, payload) => {
     tray.update()
-    dashboard.send('event:poolChanged', {})
-  }
-  engine.onDidChangeAccounts(() => void syncUsage().then(poolChanged))
-  engine.onDidChangeSessions(poolChanged)
-  engine.onDidChangeNotifications(() => {
-    tray.update()
-    dashboard.send('event:notificationsChanged', {})
-  })
-  usage.onDidChangeUsage((accountId) => {
-    tray.update()
-    dashboard.send('event:usageChanged', { accountId })
-    void engine.evaluateRules().catch(() => undefined) // delivery failures are kept as undelivered records
+    dashboard.send(event, payload)
   })
 
-  await store.transact(() => undefined) // the state file exists from the first start, for the CLI too
-  await syncUsage()
+  await core.start()
   await tray.refresh()
-  await engine.startScheduler()
-  void engine.deliverPending()
   app.on('second-instance', () => dashboard.show())
   app.on('window-all-closed', () => undefined) // a tray app keeps running without windows
   app.on('before-quit', () => {
-    engine.scheduler.stop()
-    usage.close()
     tray.dispose()
     dashboard.destroy()
-    void engine.idle().then(() => store.flush())
+    void core.stop()
   })
   // Hooks for the _electron end-to-end spec only.
   if (process.env.AUTH_POOL_TEST_HOOKS === '1')

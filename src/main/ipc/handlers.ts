@@ -34,9 +34,19 @@ export function createHandlers(deps: {
     },
     'accounts:identity': async (input) => readLoginIdentity(deps.fs, (await account(input.account)).configDir),
     'accounts:login': async (input) => deps.launcher.login(await account(input.account)),
-    'sessions:list': async (input) => [
-      ...(await engine.sessions({ account: input?.account, activeOnly: input?.activeOnly })),
-    ],
+    'sessions:list': async (input) => {
+      const [sessions, accounts] = await Promise.all([
+        engine.sessions({ account: input?.account, activeOnly: input?.activeOnly }),
+        engine.listAccounts(),
+      ])
+      const byId = new Map(accounts.map((a) => [a.id, a]))
+      const now = Date.now()
+      // Each launched session's share of its account's ledger: its folder, between its start and end.
+      return sessions.map((s) => {
+        const to = s.endedAt ? Date.parse(s.endedAt) : now
+        return { ...s, usage: usage.totalsBetween(byId.get(s.accountId)!, s.cwd, Date.parse(s.startedAt), to + 1) }
+      })
+    },
     'sessions:end': (input) => engine.release(input.sessionId, 'ended-by-user'),
     'usage:get': async (input) => {
       const found = await account(input.account)

@@ -4,7 +4,7 @@ import { AccountViewSchema, AllocationSchema, LoginIdentitySchema, PoolStatusSch
 import { NotificationRecordSchema, RuleSchema } from '../schemas/rules'
 import { SessionSchema } from '../schemas/session'
 import { SettingsSchema } from '../schemas/settings'
-import { DiagnosticsSchema, UsageSummarySchema } from '../schemas/usage'
+import { DiagnosticsSchema, TokensSchema, UsageSummarySchema } from '../schemas/usage'
 import type { Channel, EventName } from './channels'
 
 const None = z.object({}).strict().optional()
@@ -41,7 +41,11 @@ export const CONTRACT = {
   },
   'sessions:list': {
     input: z.object({ account: AccountRef.optional(), activeOnly: z.boolean().optional() }).strict().optional(),
-    output: z.array(SessionSchema),
+    output: z.array(
+      SessionSchema.extend({
+        usage: z.object({ tokens: TokensSchema, costUsd: z.number(), entries: z.number().int() }),
+      }),
+    ),
   },
   'sessions:end': { input: z.object({ sessionId: z.uuid() }).strict(), output: SessionSchema },
   'usage:get': {

@@ -149,3 +149,43 @@ export function accountUsageOf(summary: UsageSummary, limits: readonly LimitHit[
     blockBurnUsdPerHour: summary.current?.burnRateUsdPerHour ?? 0,
   }
 }
+
+/** Tokens and cost of the entries in [from, to) of one folder (a launched session's share of the ledger). */
+export function totalsBetween(
+  table: EntryTable,
+  prices: PriceBook,
+  cwd: string | null,
+  from: number,
+  to: number,
+): { tokens: Tokens; costUsd: number; entries: number } {
+  const order = table.order
+  let lo = 0
+  let hi = order.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (table.time[order[mid]!]! < from) lo = mid + 1
+    else hi = mid
+  }
+  const tokens = emptyTokens()
+  let costUsd = 0
+  let entries = 0
+  for (let i = lo; i < order.length; i++) {
+    const row = order[i]!
+    if (table.time[row]! >= to) break
+    if (!table.isLive(row) || (cwd !== null && table.sessions[table.session[row]!]?.cwd !== cwd)) continue
+    const price = prices.priceOf(table.models[table.model[row]!]!).price
+    tokens.input += table.input[row]!
+    tokens.output += table.output[row]!
+    tokens.cacheCreation += table.cacheWrite5m[row]! + table.cacheWrite1h[row]!
+    tokens.cacheRead += table.cacheRead[row]!
+    costUsd +=
+      (table.input[row]! * price.input +
+        table.cacheWrite5m[row]! * price.cacheWrite5m +
+        table.cacheWrite1h[row]! * price.cacheWrite1h +
+        table.cacheRead[row]! * price.cacheRead +
+        table.output[row]! * price.output) /
+      1_000_000
+    entries++
+  }
+  return { tokens, costUsd, entries }
+}

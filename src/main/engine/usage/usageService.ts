@@ -5,7 +5,7 @@ import { Emitter } from '../emitter'
 import type { AccountUsage, UsageSource } from '../ports'
 import { AccountLedger, type FileState } from './ledger'
 import { createPriceBook, type PriceBook } from './pricing'
-import { accountUsageOf, summarize } from './summary'
+import { accountUsageOf, summarize, totalsBetween } from './summary'
 import type { Diagnostics, UsageSummary } from '../../../shared/schemas/usage'
 
 export interface UsageAccount {
@@ -91,6 +91,10 @@ export function createUsageService(options: UsageServiceOptions) {
     },
     refresh,
     summaryOf,
+    /** What one folder used on an account between two times (a launched session's tokens and cost). */
+    totalsBetween(account: UsageAccount, cwd: string | null, from: number, to: number) {
+      return totalsBetween(ledgerOf(account).table, prices, cwd, from, to)
+    },
     diagnostics(account: UsageAccount): Diagnostics {
       const files = [...ledgerOf(account).files.values()]
       return {

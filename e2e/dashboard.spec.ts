@@ -1,0 +1,156 @@
+import { expect, test, type Page } from '@playwright/test'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { appendLines, assistantLine, subscriptionLimitLine } from '../test/helpers/transcripts'
+import { ARTIFACTS, startBridge, watchForErrors, type Bridge } from './bridge/harness'
+
+let bridge: Bridge
+let checkErrors: () => void
+
+test.beforeEach(async ({ page }) => {
+  bridge = await startBridge()
+  checkErrors = watchForErrors(page)
+  await page.goto(bridge.url)
+  await expect(page.getByRole('heading', { name: 'Auth Pool', level: 1 })).toBeVisible()
+})
+
+test.afterEach(async () => {
+  checkErrors()
+  await bridge.stop()
+})
+
+const tab = (page: Page, name: string) => page.getByRole('tab', { name })
+const shot = (page: Page, name: string) => {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  return page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
+}
+
+/** Adds an account through the Accounts view, as a user would, for a directory holding a login. */
+async function addAccount(page: Page, name: string, dir: string, plan = 'max5') {
+  writeFileSync(
+    join(dir, '.claude.json'),
+    JSON.stringify({ oauthAccount: { emailAddress: `${name}@example.com`, organizationName: 'Example' } }),
+  )
+  await tab(page, 'Accounts').click()
+  const form = page.getByRole('form', { name: 'Add an account' })
+  await form.getByLabel('Name').fill(name)
+  await form.getByLabel('Config directory').fill(dir)
+  await form.getByLabel('Plan').selectOption(plan)
+  await form.getByRole('button', { name: 'Add account' }).click()
+  await expect(form.getByRole('status')).toHaveText(`Added ${name}.`)
+}
+
+function transcript(dir: string) {
+  return join(dir, 'projects', '-home-dev-project', 'live.jsonl')
+}
+
+test('adding an account shows the engine’s error at the field, then accepts a valid directory', async ({ page }) => {
+  await tab(page, 'Accounts').click()
+  const form = page.getByRole('form', { name: 'Add an account' })
+  await form.getByLabel('Name').fill('work')
+  await form.getByLabel('Config directory').fill(join(bridge.root, 'does-not-exist'))
+  await form.getByRole('button', { name: 'Add account' }).click()
+  const dirField = form.getByLabel('Config directory')
+  await expect(dirField).toHaveAttribute('aria-invalid', 'true')
+  await expect(form.getByRole('alert')).toContainText('does not exist')
+  await shot(page, 'accounts-invalid')
+
+  const dir = join(bridge.root, 'claude-work')
+  mkdirSync(dir)
+  await dirField.fill(dir)
+  await form.getByRole('button', { name: 'Add account' }).click()
+  await expect(form.getByRole('status')).toHaveText('Added work.')
+  await expect(page.getByRole('listitem', { name: 'work' })).toBeVisible()
+  await shot(page, 'accounts')
+  await tab(page, 'Overview').click()
+  await expect(page.getByTestId('account-work').getByTestId('status')).toHaveText('not logged in')
+  await expect(page.getByTestId('account-work')).toContainText('no login found · pro')
+})
+
+test('usage appears live when Claude Code appends to a transcript', async ({ page }) => {
+  const dir = join(bridge.root, 'claude-live')
+  mkdirSync(dir)
+  await addAccount(page, 'live', dir)
+  await tab(page, 'Overview').click()
+  const card = page.getByTestId('account-live')
+  await expect(card.getByRole('meter', { name: '5-hour window' })).toHaveAttribute('aria-valuenow', '0')
+  // $20 of Sonnet 4.5 input in the current block: half of max5's $40 block budget.
+  appendLines(transcript(dir), [
+    assistantLine({ time: new Date(), messageId: 'msg_live_1', requestId: 'req_live_1', input: 6_666_667, output: 0 }),
+  ])
+  await expect(card.getByRole('meter', { name: '5-hour window' })).toHaveAttribute('aria-valuenow', '50', {
+    timeout: 5_000,
+  })
+  await expect(card).toContainText('$20.00 of $40.00')
+  await expect(card.getByTestId('status')).toHaveText('available')
+  await expect(card).toContainText('live@example.com')
+  await shot(page, 'overview')
+  await tab(page, 'History').click()
+  await expect(page.getByRole('img', { name: /Cost per 5-hour block/ })).toBeVisible()
+  await shot(page, 'history')
+  await page.getByLabel('Show as table').check()
+  await expect(page.getByRole('table').first()).toContainText('$20.00')
+  await tab(page, 'Sessions').click()
+  await shot(page, 'sessions')
+})
+
+test('picking an account makes it the one new sessions go to', async ({ page }) => {
+  for (const name of ['alpha', 'beta']) {
+    const dir = join(bridge.root, name)
+    mkdirSync(dir)
+    await addAccount(page, name, dir)
+  }
+  await tab(page, 'Overview').click()
+  const picker = page.getByRole('group', { name: 'New sessions go to' })
+  await expect(picker.getByLabel('Auto (best available)')).toBeChecked()
+  await picker.getByLabel('beta').check()
+  await expect(picker.getByLabel('beta')).toBeChecked()
+  await expect(page.getByTestId('summary')).toContainText('Auto would pick beta (preferred)')
+  // The pick is persisted in the engine: a fresh page load shows it too.
+  await page.reload()
+  await expect(page.getByRole('group', { name: 'New sessions go to' }).getByLabel('beta')).toBeChecked()
+})
+
+test('editing a rule shows the schema’s error for an invalid value and saves a valid one', async ({ page }) => {
+  await tab(page, 'Rules & notifications').click()
+  const rule = page.getByTestId('rule-five-hour-75')
+  const percent = rule.getByLabel('Percent')
+  await percent.fill('')
+  await rule.getByRole('button', { name: 'Save rule' }).click()
+  await expect(rule.getByRole('alert')).toHaveText('a threshold rule needs a percent from 1 to 100')
+  await expect(percent).toHaveAttribute('aria-invalid', 'true')
+  await percent.fill('0')
+  await rule.getByRole('button', { name: 'Save rule' }).click()
+  await expect(rule.getByRole('alert')).toHaveText('must be at least 1')
+  await shot(page, 'rules-invalid')
+  await percent.fill('80')
+  await rule.getByRole('button', { name: 'Save rule' }).click()
+  await expect(rule.getByRole('status')).toHaveText('Saved.')
+  await page.reload()
+  await tab(page, 'Rules & notifications').click()
+  await expect(page.getByTestId('rule-five-hour-75').getByLabel('Percent')).toHaveValue('80')
+  await shot(page, 'rules')
+  await tab(page, 'Settings').click()
+  await expect(page.getByLabel('Rebalance interval (seconds)')).toHaveValue('60')
+  await shot(page, 'settings')
+})
+
+test('a limited account is shown as limited with its reset time', async ({ page }) => {
+  const dir = join(bridge.root, 'claude-limited')
+  mkdirSync(dir)
+  await addAccount(page, 'capped', dir)
+  await tab(page, 'Overview').click()
+  const resetsAt = Math.floor(Date.now() / 1000) + 2 * 3600 + 17 * 60
+  appendLines(transcript(dir), [subscriptionLimitLine(new Date(), resetsAt)])
+  const expected = await page.evaluate(
+    (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+    resetsAt * 1000,
+  )
+  const card = page.getByTestId('account-capped')
+  await expect(card.getByTestId('status')).toHaveText(`limited until ${expected}`, { timeout: 5_000 })
+  await expect(page.getByTestId('summary')).toContainText('0 of 1 accounts available')
+  await shot(page, 'overview-limited')
+  // The limit raised a notification, shown in the history.
+  await tab(page, 'Rules & notifications').click()
+  await expect(page.getByRole('table')).toContainText('capped reached its limit')
+})

@@ -1,0 +1,83 @@
+import { join } from 'node:path'
+import type { EventName } from '../shared/ipc/channels'
+import type { EventPayload } from '../shared/ipc/contract'
+import { createEngine, type Engine } from './engine'
+import { nodeFileSystem, nodeProcesses, systemClock } from './engine/nodePorts'
+import type { Notifier, Store } from './engine/ports'
+import { createUsageService, type UsageService } from './engine/usage/usageService'
+import { createHandlers, type LauncherPort } from './ipc/handlers'
+import { createRouter, type Router, type Sender } from './ipc/router'
+
+export interface AppCore {
+  readonly engine: Engine
+  readonly usage: UsageService
+  readonly router: Router
+  /** Subscribes to the events the renderer receives. */
+  onEvent(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void
+  /** Creates the state file, starts watching usage and the scheduler. */
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * Everything the tray app runs, minus Electron: engine, usage watching, router and the events that
+ * reach the renderer. The Electron composition root and the browser tests' loopback bridge both use
+ * it, so the dashboard is tested against the very wiring the app ships.
+ */
+export function createAppCore(deps: {
+  readonly home: string
+  readonly store: Store & { flush(): Promise<void> }
+  readonly notifier: Notifier
+  readonly launcher: LauncherPort
+  readonly isTrustedSender: (sender: Sender) => boolean
+}): AppCore {
+  const usage = createUsageService({ indexDir: join(deps.home, 'usage-index') })
+  const engine = createEngine({
+    store: deps.store,
+    clock: systemClock,
+    processes: nodeProcesses,
+    fs: nodeFileSystem,
+    usage,
+    notifier: deps.notifier,
+  })
+  const router = createRouter({
+    handlers: createHandlers({ engine, usage, fs: nodeFileSystem, launcher: deps.launcher }),
+    isTrustedSender: deps.isTrustedSender,
+  })
+  const listeners = new Set<<E extends EventName>(event: E, payload: EventPayload<E>) => void>()
+  const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => {
+    for (const listener of listeners) listener(event, payload)
+  }
+  const syncUsage = async () => {
+    usage.setPricing((await engine.settings()).pricing)
+    usage.watch(await engine.listAccounts())
+  }
+  engine.onDidChangeAccounts(() => void syncUsage().then(() => emit('event:poolChanged', {})))
+  engine.onDidChangeSessions(() => emit('event:poolChanged', {}))
+  engine.onDidChangeNotifications(() => emit('event:notificationsChanged', {}))
+  usage.onDidChangeUsage((accountId) => {
+    emit('event:usageChanged', { accountId })
+    void engine.evaluateRules().catch(() => undefined) // delivery failures are kept as undelivered records
+  })
+  return {
+    engine,
+    usage,
+    router,
+    onEvent(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    async start() {
+      await deps.store.transact(() => undefined) // the state file exists from the first start, for the CLI too
+      await syncUsage()
+      await engine.startScheduler()
+      void engine.deliverPending()
+    },
+    async stop() {
+      engine.scheduler.stop()
+      usage.close()
+      await engine.idle()
+      await deps.store.flush()
+    },
+  }
+}

@@ -1,0 +1,21 @@
+/** Times in the user's local time zone. */
+export const clock = (iso: string | null | undefined) =>
+  iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '—'
+export const dateTime = (iso: string | null | undefined) =>
+  iso ? new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }) : '—'
+export const money = (usd: number) => `$${usd.toFixed(2)}`
+export const percent = (ratio: number) => `${Math.round(ratio * 100)}%`
+
+export function duration(ms: number): string {
+  if (!(ms > 0)) return '0 min'
+  const minutes = Math.round(ms / 60_000)
+  if (minutes < 60) return `${minutes} min`
+  const hours = Math.floor(minutes / 60)
+  return `${hours} h ${minutes % 60} min`
+}
+
+export function tokens(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`
+  return String(n)
+}

@@ -1,0 +1,148 @@
+import { useEffect, useState } from 'react'
+import type { ErrorValue } from '../../../shared/result'
+import type { Settings as SettingsValue } from '../../../shared/schemas/settings'
+import { call, fieldErrors, useChannel } from '../api'
+import { Field } from '../components/Field'
+
+const PLANS = ['pro', 'max5', 'max20'] as const
+
+export function Settings() {
+  const loaded = useChannel('settings:get', undefined, ['event:poolChanged'])
+  const [draft, setDraft] = useState<SettingsValue>()
+  const [pricing, setPricing] = useState('{}')
+  const [error, setError] = useState<ErrorValue>()
+  const [saved, setSaved] = useState(false)
+  useEffect(() => {
+    if (loaded.data && !draft) {
+      setDraft(loaded.data)
+      setPricing(JSON.stringify(loaded.data.pricing, null, 2))
+    }
+  }, [loaded.data, draft])
+  if (!draft) return <p>Loading…</p>
+  const errors = fieldErrors(error)
+  const save = async () => {
+    let parsedPricing: unknown
+    try {
+      parsedPricing = JSON.parse(pricing || '{}')
+    } catch {
+      setError({
+        code: 'VALIDATION',
+        message: 'pricing is not valid JSON',
+        issues: [{ path: ['pricing'], message: 'not valid JSON' }],
+      })
+      return
+    }
+    const result = await call('settings:update', { ...draft, pricing: parsedPricing as SettingsValue['pricing'] })
+    setError(result.ok ? undefined : result.error)
+    setSaved(result.ok)
+  }
+  const num = (v: string) => (v.trim() === '' ? Number.NaN : Number(v))
+  return (
+    <section aria-labelledby="settings-title">
+      <h2 id="settings-title">Settings</h2>
+      <div className="panel">
+        <Field label="Rebalance interval (seconds)" error={errors.rebalanceIntervalSec}>
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              value={String(draft.rebalanceIntervalSec)}
+              onChange={(e) => setDraft({ ...draft, rebalanceIntervalSec: num(e.target.value) })}
+            />
+          )}
+        </Field>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={draft.rebalancePaused}
+            onChange={(e) => setDraft({ ...draft, rebalancePaused: e.target.checked })}
+          />{' '}
+          Pause rebalancing
+        </label>
+        <h3>Expected cost per plan (USD)</h3>
+        {PLANS.map((plan) => (
+          <div className="row" key={plan}>
+            <Field label={`${plan}: 5-hour block`} error={errors[`planBudgets.${plan}.blockUsd`]}>
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  value={String(draft.planBudgets[plan].blockUsd)}
+                  onChange={(e) =>
+                    setDraft({
+                      ...draft,
+                      planBudgets: {
+                        ...draft.planBudgets,
+                        [plan]: { ...draft.planBudgets[plan], blockUsd: num(e.target.value) },
+                      },
+                    })
+                  }
+                />
+              )}
+            </Field>
+            <Field label={`${plan}: week`} error={errors[`planBudgets.${plan}.weekUsd`]}>
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  value={String(draft.planBudgets[plan].weekUsd)}
+                  onChange={(e) =>
+                    setDraft({
+                      ...draft,
+                      planBudgets: {
+                        ...draft.planBudgets,
+                        [plan]: { ...draft.planBudgets[plan], weekUsd: num(e.target.value) },
+                      },
+                    })
+                  }
+                />
+              )}
+            </Field>
+          </div>
+        ))}
+        <Field
+          label="Pricing overrides (JSON, USD per million tokens by model or family)"
+          error={errors.pricing ?? Object.entries(errors).find(([k]) => k.startsWith('pricing.'))?.[1]}
+        >
+          {(id, d) => (
+            <textarea
+              id={id}
+              aria-describedby={d}
+              rows={5}
+              value={pricing}
+              onChange={(e) => setPricing(e.target.value)}
+              spellCheck={false}
+            />
+          )}
+        </Field>
+        <Field
+          label="Terminal command"
+          error={errors.terminalCommand}
+          hint="e.g. alacritty --working-directory {cwd} -e {command}; empty for the system default"
+        >
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              value={draft.terminalCommand ?? ''}
+              onChange={(e) => setDraft({ ...draft, terminalCommand: e.target.value.trim() ? e.target.value : null })}
+            />
+          )}
+        </Field>
+        <Field label="Path to claude" error={errors.claudePath} hint="empty: AUTH_POOL_CLAUDE, then PATH">
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              value={draft.claudePath ?? ''}
+              onChange={(e) => setDraft({ ...draft, claudePath: e.target.value.trim() ? e.target.value : null })}
+            />
+          )}
+        </Field>
+        <button onClick={() => void save()}>Save settings</button>
+        {saved && <span role="status"> Saved.</span>}
+        {error && !Object.keys(errors).length && <p role="alert">{error.message}</p>}
+      </div>
+    </section>
+  )
+}
