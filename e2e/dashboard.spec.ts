@@ -65,6 +65,13 @@ test('adding an account shows the engine’s error at the field, then accepts a 
   await tab(page, 'Overview').click()
   await expect(page.getByTestId('account-work').getByTestId('status')).toHaveText('not logged in')
   await expect(page.getByTestId('account-work')).toContainText('no login found · pro')
+  // Logging in (Claude Code writes .claude.json) updates the card without a reload.
+  writeFileSync(
+    join(dir, '.claude.json'),
+    JSON.stringify({ oauthAccount: { emailAddress: 'dev@example.com', subscriptionType: 'max' } }),
+  )
+  await expect(page.getByTestId('account-work')).toContainText('dev@example.com · max · pro', { timeout: 5_000 })
+  await expect(page.getByTestId('account-work').getByTestId('status')).toHaveText('available')
 })
 
 test('usage appears live when Claude Code appends to a transcript', async ({ page }) => {

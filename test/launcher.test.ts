@@ -23,7 +23,7 @@ async function setup(behaviour: () => FakeBehaviour = () => ({ kind: 'reply', te
   const server = await startFakeAnthropic(behaviour)
   servers.push(server)
   const root = tempDir('launch-')
-  const dirs = { a: join(root, 'account-a'), b: join(root, 'account-b'), work: join(root, 'work') }
+  const dirs = { a: join(root, 'account-a'), b: join(root, 'account-b'), work: join(root, 'my_work.dir') } // '.' and '_' test Claude Code's project slug
   for (const dir of Object.values(dirs)) mkdirSync(dir)
   const env = {
     AUTH_POOL_HOME: join(root, 'home'),

@@ -55,6 +55,7 @@ export function createAppCore(deps: {
   engine.onDidChangeAccounts(() => void syncUsage().then(() => emit('event:poolChanged', {})))
   engine.onDidChangeSessions(() => emit('event:poolChanged', {}))
   engine.onDidChangeNotifications(() => emit('event:notificationsChanged', {}))
+  usage.onDidChangeLogin(() => emit('event:poolChanged', {}))
   usage.onDidChangeUsage((accountId) => {
     emit('event:usageChanged', { accountId })
     void engine.evaluateRules().catch(() => undefined) // delivery failures are kept as undelivered records

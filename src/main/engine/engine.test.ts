@@ -65,12 +65,12 @@ describe('accounts', () => {
     const { engine } = testEngine()
     await engine.addAccount({ name: 'real', configDir: accountDir() })
     for (const call of [
-      engine.allocate({ account: 'ghost' }),
-      engine.updateAccount('ghost', { priority: 1 }),
-      engine.removeAccount('ghost'),
-      engine.sessions({ account: 'ghost' }),
+      () => engine.allocate({ account: 'ghost' }),
+      () => engine.updateAccount('ghost', { priority: 1 }),
+      () => engine.removeAccount('ghost'),
+      () => engine.sessions({ account: 'ghost' }),
     ]) {
-      const error = await errorOf(call)
+      const error = await errorOf(call())
       expect(error).toBeInstanceOf(NotFoundError)
       expect(error.message).toMatch(/known accounts: real/)
     }

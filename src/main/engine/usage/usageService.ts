@@ -31,8 +31,12 @@ export function createUsageService(options: UsageServiceOptions) {
   const ledgers = new Map<string, AccountLedger>()
   const summaries = new Map<string, { version: number; at: number; prices: PriceBook; summary: UsageSummary }>()
   const didChangeUsage = new Emitter<string>()
+  const didChangeLogin = new Emitter<string>()
   let prices = createPriceBook()
-  const watched = new Map<string, { watcher?: FSWatcher; poll: NodeJS.Timeout; account: UsageAccount }>()
+  const watched = new Map<
+    string,
+    { watcher?: FSWatcher; login?: FSWatcher; poll: NodeJS.Timeout; account: UsageAccount }
+  >()
 
   function ledgerOf(account: UsageAccount): AccountLedger {
     let ledger = ledgers.get(account.configDir)
@@ -75,6 +79,7 @@ export function createUsageService(options: UsageServiceOptions) {
     const w = watched.get(configDir)
     if (!w) return
     w.watcher?.close()
+    w.login?.close()
     clearInterval(w.poll)
     watched.delete(configDir)
   }
@@ -86,6 +91,8 @@ export function createUsageService(options: UsageServiceOptions) {
   return {
     ...source,
     onDidChangeUsage: didChangeUsage.event,
+    /** An account's `.claude.json` or `.credentials.json` changed: someone logged in or out. */
+    onDidChangeLogin: didChangeLogin.event,
     setPricing(overrides: PricingOverrides): void {
       prices = createPriceBook(overrides)
     },
@@ -125,7 +132,7 @@ export function createUsageService(options: UsageServiceOptions) {
         } catch (error) {
           if (!(error instanceof Error)) throw error // no projects/ yet, or no watching here: poll fast instead
         }
-        const entry: { watcher?: FSWatcher; poll: NodeJS.Timeout; account: UsageAccount } = {
+        const entry: { watcher?: FSWatcher; login?: FSWatcher; poll: NodeJS.Timeout; account: UsageAccount } = {
           account,
           watcher,
           poll: setInterval(() => refresh(account), watcher ? (options.pollMs ?? 5_000) : 1_000),
@@ -136,6 +143,15 @@ export function createUsageService(options: UsageServiceOptions) {
           entry.watcher?.close()
           entry.watcher = undefined
         })
+        try {
+          // A login writes these two files in the config directory itself, which the projects/ watch misses.
+          entry.login = watch(account.configDir, { persistent: false }, (_event, file) => {
+            if (file === '.claude.json' || file === '.credentials.json') didChangeLogin.fire(account.id)
+          })
+          entry.login.on('error', () => entry.login?.close())
+        } catch (error) {
+          if (!(error instanceof Error)) throw error // directory gone: the account shows as not logged in
+        }
         watched.set(account.configDir, entry)
         refresh(account)
       }

@@ -21,9 +21,11 @@ function AccountCard(props: { account: AccountView; focused: boolean; now: numbe
   const s = account.standing
   const [identity, setIdentity] = useState<Identity>()
   const usage = useChannel('usage:get', { account: account.id }, ['event:usageChanged'])
+  // Re-read on every pool change: a login in a terminal shows up here without a reload.
+  const identityNow = useChannel('accounts:identity', { account: account.id }, ['event:poolChanged'])
   useEffect(() => {
-    void call('accounts:identity', { account: account.id }).then((r) => r.ok && setIdentity(r.value))
-  }, [account.id, account.configDir])
+    if (identityNow.data) setIdentity(identityNow.data)
+  }, [identityNow.data])
   const current: UsageSummary['current'] | undefined = usage.data?.summary.current
   const status = statusText(account, identity)
   const resetIn = s.blockEndsAt

@@ -1,0 +1,149 @@
+import { spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '../../../test/helpers/tempDir'
+import { claudeIntent } from './claudeArgs'
+import { findExecutable, resolveClaude } from './executable'
+import { envLine } from './run'
+import { projectSlug } from './sessionLocator'
+import { openTerminal, planTerminal, splitCommandLine } from './terminal'
+
+describe('claude command lines', () => {
+  it('recognises resume and continue in their spellings', () => {
+    expect(claudeIntent(['--resume', 'abc'])).toEqual({ resume: 'abc', continue: false })
+    expect(claudeIntent(['-r', 'abc', '-p', 'x'])).toEqual({ resume: 'abc', continue: false })
+    expect(claudeIntent(['--resume=abc'])).toEqual({ resume: 'abc', continue: false })
+    expect(claudeIntent(['--resume', '-p'])).toEqual({ resume: null, continue: false })
+    expect(claudeIntent(['-c'])).toEqual({ resume: null, continue: true })
+    expect(claudeIntent(['-p', '--', '--continue'])).toEqual({ resume: null, continue: false })
+  })
+
+  it("names a project's folder the way Claude Code does", () => {
+    expect(projectSlug('/tmp/work-9c4XL7')).toBe('-tmp-work-9c4XL7')
+    expect(projectSlug('/home/dev/my_work.dir')).toBe('-home-dev-my-work-dir')
+  })
+})
+
+describe('env lines', () => {
+  const tricky = "/home/dev/it's here/$HOME/`x`"
+  it('quotes for bash so eval gives back the exact path', () => {
+    const line = envLine(tricky, 'posix')
+    const result = spawnSync('bash', ['-c', `${line}; printf %s "$CLAUDE_CONFIG_DIR"`])
+    expect(result.stdout.toString()).toBe(tricky)
+  })
+  it('has fish and PowerShell variants', () => {
+    expect(envLine('/a/b', 'fish')).toBe("set -gx CLAUDE_CONFIG_DIR '/a/b'")
+    expect(envLine("C:\\it's", 'powershell')).toBe("$env:CLAUDE_CONFIG_DIR = 'C:\\it''s'")
+  })
+})
+
+describe('finding executables', () => {
+  it('searches PATH, honours the setting and AUTH_POOL_CLAUDE, and says what is missing', () => {
+    const dir = tempDir()
+    const fake = join(dir, 'claude')
+    writeFileSync(fake, '#!/bin/sh\n')
+    chmodSync(fake, 0o755)
+    expect(findExecutable('claude', { PATH: `/nonexistent:${dir}` })).toBe(fake)
+    expect(resolveClaude(null, { PATH: dir })).toEqual({ path: fake })
+    expect(resolveClaude(null, { PATH: '/nonexistent', AUTH_POOL_CLAUDE: fake })).toEqual({ path: fake })
+    expect(resolveClaude(join(dir, 'nope'), { PATH: dir })).toEqual({
+      error: `${join(dir, 'nope')} (from the claudePath setting) is not an executable file`,
+    })
+    expect(resolveClaude(null, { PATH: '/nonexistent' })).toMatchObject({
+      error: expect.stringMatching(/cannot find `claude` on PATH/),
+    })
+  })
+})
+
+describe('terminals', () => {
+  const argv = [
+    'env',
+    'ELECTRON_RUN_AS_NODE=1',
+    '/opt/app/electron',
+    '/opt/app/cli.js',
+    'run',
+    '--cwd',
+    '/work/my repo',
+  ]
+  const only = (names: string[]) => (name: string) => (names.includes(name) ? `/usr/bin/${name}` : undefined)
+
+  it('tries $TERMINAL, x-terminal-emulator, gnome-terminal, konsole, xterm in that order on Linux', () => {
+    const plan = (names: string[], env: NodeJS.ProcessEnv = {}) =>
+      planTerminal(argv, '/work/my repo', { setting: null, env, platform: 'linux', find: only(names) })
+    expect(plan(['xterm', 'konsole', 'alacritty'], { TERMINAL: 'alacritty' })).toEqual({
+      command: '/usr/bin/alacritty',
+      args: ['-e', ...argv],
+      cwd: '/work/my repo',
+    })
+    expect(plan(['xterm', 'gnome-terminal'])).toEqual({
+      command: '/usr/bin/gnome-terminal',
+      args: ['--working-directory=/work/my repo', '--', ...argv],
+      cwd: '/work/my repo',
+    })
+    expect(plan(['xterm', 'konsole'])).toMatchObject({
+      command: '/usr/bin/konsole',
+      args: ['--workdir', '/work/my repo', '-e', ...argv],
+    })
+    expect(plan(['xterm'])).toMatchObject({ command: '/usr/bin/xterm', args: ['-e', ...argv] })
+    expect(plan([])).toEqual({
+      error: expect.stringMatching(/no terminal found .* set "Terminal command" in Settings/),
+    })
+  })
+
+  it('uses Terminal.app on macOS and Windows Terminal, then cmd, on Windows', () => {
+    const mac = planTerminal(argv, '/work', { setting: null, env: {}, platform: 'darwin', find: only([]) })
+    expect(mac).toMatchObject({ command: '/usr/bin/osascript' })
+    expect(JSON.stringify(mac)).toContain("cd '/work' && 'env'")
+    expect(
+      planTerminal(argv, 'C:\\w', { setting: null, env: {}, platform: 'win32', find: only(['wt']) }),
+    ).toMatchObject({ command: '/usr/bin/wt', args: ['-d', 'C:\\w', ...argv] })
+    expect(
+      planTerminal(argv, 'C:\\w', {
+        setting: null,
+        env: { ComSpec: 'C:\\cmd.exe' },
+        platform: 'win32',
+        find: only([]),
+      }),
+    ).toMatchObject({ command: 'C:\\cmd.exe', args: ['/c', 'start', '', 'cmd', '/k', ...argv] })
+  })
+
+  it('expands a terminal command setting with {cwd} and {command}', () => {
+    expect(splitCommandLine(`kitty --directory "{cwd}" -e {command}`)).toEqual([
+      'kitty',
+      '--directory',
+      '{cwd}',
+      '-e',
+      '{command}',
+    ])
+    const plan = planTerminal(['a', 'b c'], '/w d', {
+      setting: `kitty --directory '{cwd}' -e {command}`,
+      env: {},
+      platform: 'linux',
+      find: only(['kitty']),
+    })
+    expect(plan).toEqual({ command: '/usr/bin/kitty', args: ['--directory', '/w d', '-e', 'a', 'b c'], cwd: '/w d' })
+    expect(
+      planTerminal(['a'], '/w', { setting: 'missing-term -e', env: {}, platform: 'linux', find: only([]) }),
+    ).toMatchObject({ error: expect.stringMatching(/missing-term/) })
+  })
+
+  it('really starts the planned terminal, which runs the command in the folder', async () => {
+    const dir = tempDir()
+    const record = join(dir, 'ran.txt')
+    const terminal = join(dir, 'fake-terminal')
+    // A stand-in terminal: drops its "-e", then runs the command, as xterm would.
+    writeFileSync(terminal, `#!/bin/sh\nshift\n"$@" > "${record}"\n`)
+    chmodSync(terminal, 0o755)
+    const plan = planTerminal(['sh', '-c', 'pwd; echo "$1"', 'sh', 'launched'], dir, {
+      setting: null,
+      env: { TERMINAL: terminal },
+      platform: 'linux',
+    })
+    if ('error' in plan) throw new Error(plan.error)
+    await openTerminal(plan, process.env)
+    for (let i = 0; i < 100 && !existsSync(record); i++) await new Promise((r) => setTimeout(r, 20))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(readFileSync(record, 'utf8')).toBe(`${dir}\nlaunched\n`)
+  })
+})
