@@ -90,7 +90,7 @@ describe('ingesting what the real Claude Code CLI writes', () => {
     expect(account.diagnostics.skippedLines).toEqual([])
   })
 
-  it('sees a line appended by a running Claude Code within a second, as an event', async () => {
+  it('sees a line appended by a running Claude Code through the watcher, as an event', async () => {
     const root = tempDir('live-')
     const configDir = join(root, 'account')
     const cwd = join(root, 'work')
@@ -122,9 +122,10 @@ describe('ingesting what the real Claude Code CLI writes', () => {
     line.requestId = 'req_live'
     line.timestamp = new Date().toISOString()
     appendFileSync(join(configDir, 'projects', transcript), JSON.stringify(line) + '\n')
+    // Speed is bench:ingest's business; here the event must simply arrive (the watcher, not the 5 s poll).
     const seenAt = await Promise.race([
       changed,
-      new Promise<number>((_, reject) => setTimeout(() => reject(new Error('not seen within 1 s')), 1000)),
+      new Promise<number>((_, reject) => setTimeout(() => reject(new Error('no usage event')), 4000)),
     ])
     expect(service.summaryOf(account).blocks.reduce((n, b) => n + b.entries, 0)).toBe(before + 1)
     console.log(`live: appended line reflected after ${(seenAt - appendedAt).toFixed(1)} ms`)

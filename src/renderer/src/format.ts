@@ -19,3 +19,7 @@ export function tokens(n: number): string {
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`
   return String(n)
 }
+
+/** All tokens of a count: input, output, cache writes and cache reads. */
+export const totalTokens = (t: { input: number; output: number; cacheCreation: number; cacheRead: number }) =>
+  t.input + t.output + t.cacheCreation + t.cacheRead

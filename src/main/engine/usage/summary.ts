@@ -3,11 +3,31 @@ import type { AccountUsage } from '../ports'
 import type { EntryTable } from './entryTable'
 import type { LimitHit } from './ledger'
 import type { PriceBook } from './pricing'
+import type { Price } from '../../../shared/schemas/pricing'
 import type { BlockReport, CurrentBlock, Tokens, UsageSummary } from '../../../shared/schemas/usage'
 
 const WEEK_MS = 7 * 24 * 3_600_000
 
 export type { BlockReport, CurrentBlock, Tokens, UsageSummary } from '../../../shared/schemas/usage'
+
+/** One row's cost: the columnar twin of pricing.ts's costUsd, without building an object per row. */
+function rowCostUsd(table: EntryTable, row: number, price: Price): number {
+  return (
+    (table.input[row]! * price.input +
+      table.cacheWrite5m[row]! * price.cacheWrite5m +
+      table.cacheWrite1h[row]! * price.cacheWrite1h +
+      table.cacheRead[row]! * price.cacheRead +
+      table.output[row]! * price.output) /
+    1_000_000
+  )
+}
+
+function addRowTokens(tokens: Tokens, table: EntryTable, row: number): void {
+  tokens.input += table.input[row]!
+  tokens.output += table.output[row]!
+  tokens.cacheCreation += table.cacheWrite5m[row]! + table.cacheWrite1h[row]!
+  tokens.cacheRead += table.cacheRead[row]!
+}
 
 const emptyTokens = (): Tokens => ({ input: 0, output: 0, cacheCreation: 0, cacheRead: 0 })
 
@@ -42,20 +62,9 @@ export function summarize(
     const row = rows[i]!
     const price = modelPrices[table.model[row]!]!.price
     times[i] = table.time[row]!
-    costs[i] =
-      (table.input[row]! * price.input +
-        table.cacheWrite5m[row]! * price.cacheWrite5m +
-        table.cacheWrite1h[row]! * price.cacheWrite1h +
-        table.cacheRead[row]! * price.cacheRead +
-        table.output[row]! * price.output) /
-      1_000_000
+    costs[i] = rowCostUsd(table, row, price)
   }
-  const addTokens = (tokens: Tokens, row: number) => {
-    tokens.input += table.input[row]!
-    tokens.output += table.output[row]!
-    tokens.cacheCreation += table.cacheWrite5m[row]! + table.cacheWrite1h[row]!
-    tokens.cacheRead += table.cacheRead[row]!
-  }
+  const addTokens = (tokens: Tokens, row: number) => addRowTokens(tokens, table, row)
   const blocks: BlockReport[] = []
   for (const group of groupIntoBlocks(times)) {
     const tokens = emptyTokens()
@@ -173,18 +182,8 @@ export function totalsBetween(
     const row = order[i]!
     if (table.time[row]! >= to) break
     if (!table.isLive(row) || (cwd !== null && table.sessions[table.session[row]!]?.cwd !== cwd)) continue
-    const price = prices.priceOf(table.models[table.model[row]!]!).price
-    tokens.input += table.input[row]!
-    tokens.output += table.output[row]!
-    tokens.cacheCreation += table.cacheWrite5m[row]! + table.cacheWrite1h[row]!
-    tokens.cacheRead += table.cacheRead[row]!
-    costUsd +=
-      (table.input[row]! * price.input +
-        table.cacheWrite5m[row]! * price.cacheWrite5m +
-        table.cacheWrite1h[row]! * price.cacheWrite1h +
-        table.cacheRead[row]! * price.cacheRead +
-        table.output[row]! * price.output) /
-      1_000_000
+    addRowTokens(tokens, table, row)
+    costUsd += rowCostUsd(table, row, prices.priceOf(table.models[table.model[row]!]!).price)
     entries++
   }
   return { tokens, costUsd, entries }

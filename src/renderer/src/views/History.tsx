@@ -2,7 +2,7 @@ import { useState } from 'react'
 import type { AccountView } from '../../../shared/schemas/pool'
 import { useChannel } from '../api'
 import { BarChart } from '../components/BarChart'
-import { clock, money, tokens } from '../format'
+import { clock, money, tokens, totalTokens } from '../format'
 
 export function History(props: { accounts: AccountView[] }) {
   const [accountId, setAccountId] = useState(props.accounts[0]?.id ?? '')
@@ -65,9 +65,7 @@ function AccountHistory(props: { account: AccountView; asTable: boolean }) {
                   {b.isActive ? ' (now)' : ''}
                 </td>
                 <td className="num">{b.entries}</td>
-                <td className="num">
-                  {tokens(b.tokens.input + b.tokens.output + b.tokens.cacheCreation + b.tokens.cacheRead)}
-                </td>
+                <td className="num">{tokens(totalTokens(b.tokens))}</td>
                 <td className="num">{money(b.costUsd)}</td>
               </tr>
             ))}

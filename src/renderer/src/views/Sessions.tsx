@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import type { AccountView } from '../../../shared/schemas/pool'
 import { call, useChannel, useNow } from '../api'
-import { dateTime, duration, money, tokens } from '../format'
+import { dateTime, duration, money, tokens, totalTokens } from '../format'
 
 export function Sessions(props: { accounts: AccountView[] }) {
   const sessions = useChannel('sessions:list', {}, ['event:poolChanged', 'event:usageChanged'])
@@ -41,8 +41,7 @@ export function Sessions(props: { accounts: AccountView[] }) {
           </thead>
           <tbody>
             {list.map((s) => {
-              const total =
-                s.usage.tokens.input + s.usage.tokens.output + s.usage.tokens.cacheCreation + s.usage.tokens.cacheRead
+              const total = totalTokens(s.usage.tokens)
               return (
                 <tr key={s.id}>
                   <td>{names.get(s.accountId) ?? s.accountId}</td>
