@@ -2,6 +2,7 @@ import { useState } from 'react'
 import type { AccountView } from '../../../shared/schemas/pool'
 import { useChannel } from '../api'
 import { BarChart } from '../components/BarChart'
+import { TableHead } from '../components/TableHead'
 import { clock, money, tokens, totalTokens } from '../format'
 
 export function History(props: { accounts: AccountView[] }) {
@@ -43,20 +44,14 @@ function AccountHistory(props: { account: AccountView; asTable: boolean }) {
       <>
         <table>
           <caption>Cost per 5-hour block</caption>
-          <thead>
-            <tr>
-              <th scope="col">Block</th>
-              <th scope="col" className="num">
-                Entries
-              </th>
-              <th scope="col" className="num">
-                Tokens
-              </th>
-              <th scope="col" className="num">
-                Cost
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'Block',
+              { label: 'Entries', numeric: true },
+              { label: 'Tokens', numeric: true },
+              { label: 'Cost', numeric: true },
+            ]}
+          />
           <tbody>
             {blocks.map((b) => (
               <tr key={b.start}>
@@ -73,14 +68,7 @@ function AccountHistory(props: { account: AccountView; asTable: boolean }) {
         </table>
         <table>
           <caption>Cost per day</caption>
-          <thead>
-            <tr>
-              <th scope="col">Day</th>
-              <th scope="col" className="num">
-                Cost
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Day', { label: 'Cost', numeric: true }]} />
           <tbody>
             {days.map((d) => (
               <tr key={d.date}>

@@ -3,6 +3,7 @@ import type { ErrorValue } from '../../../shared/result'
 import type { Rule } from '../../../shared/schemas/rules'
 import { call, fieldErrors, useChannel } from '../api'
 import { Field } from '../components/Field'
+import { TableHead } from '../components/TableHead'
 import { dateTime } from '../format'
 
 const KIND_LABEL: Record<Rule['kind'], string> = {
@@ -172,13 +173,7 @@ export function Rules() {
         <p>Nothing raised yet.</p>
       ) : (
         <table aria-labelledby="history-title">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Notification</th>
-              <th scope="col">Delivery</th>
-            </tr>
-          </thead>
+          <TableHead columns={['When', 'Notification', 'Delivery']} />
           <tbody>
             {list.map((n) => (
               <tr key={n.id}>

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { AccountView } from '../../../shared/schemas/pool'
 import { call, useChannel, useNow } from '../api'
+import { TableHead } from '../components/TableHead'
 import { dateTime, duration, money, tokens, totalTokens } from '../format'
 
 export function Sessions(props: { accounts: AccountView[] }) {
@@ -21,24 +22,18 @@ export function Sessions(props: { accounts: AccountView[] }) {
         <p>No sessions yet. Start one with “Launch Claude Code” in the tray or `auth-pool run`.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Account</th>
-              <th scope="col">Folder</th>
-              <th scope="col">Started</th>
-              <th scope="col">Duration</th>
-              <th scope="col" className="num">
-                Tokens
-              </th>
-              <th scope="col" className="num">
-                Cost
-              </th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'Account',
+              'Folder',
+              'Started',
+              'Duration',
+              { label: 'Tokens', numeric: true },
+              { label: 'Cost', numeric: true },
+              'Status',
+              { label: 'Actions', hidden: true },
+            ]}
+          />
           <tbody>
             {list.map((s) => {
               const total = totalTokens(s.usage.tokens)
