@@ -96,16 +96,23 @@ export function Overview(props: {
   const now = useNow()
   const { status } = props
   const [error, setError] = useState<string>()
-  // The choice shows at once; the engine's answer (and its event) confirms or reverts it.
+  // The choice shows at once and stays until the pool status confirms it (or the call fails).
   const [pending, setPending] = useState<{ id: string | null } | null>(null)
+  useEffect(() => {
+    if (pending && status?.preferredAccountId === pending.id) setPending(null)
+  }, [pending, status?.preferredAccountId])
   if (!status) return <p>Loading…</p>
   const picked = pending ? pending.id : status.preferredAccountId
   const pick = async (account: string | null) => {
     setPending({ id: account })
     const result = await call('pool:setPreferred', { account })
-    setError(result.ok ? undefined : result.error.message)
+    if (!result.ok) {
+      setPending(null)
+      setError(result.error.message)
+      return
+    }
+    setError(undefined)
     props.onChanged()
-    setPending(null)
   }
   const auto = status.autoPick
   return (
