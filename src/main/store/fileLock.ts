@@ -10,7 +10,7 @@ import {
   writeSync,
   type FSWatcher,
 } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { hostname } from 'node:os'
 import { StoreLockedError } from './errors'
 
@@ -111,14 +111,14 @@ export async function acquireFileLock(path: string, options: FileLockOptions = {
   closeSync(openSync(ticket, 'wx', 0o600))
   const started = Date.now()
   let lastHolder = 'another process'
-  // Sleep until the queue or the lock's directory changes (a release, a ticket leaving) instead of polling
-  // hard: eight polling waiters on two cores slowed the holder itself down.
-  // Only the head of the queue also watches the lock's directory (busy with the state file's own writes).
-  const queueChanges = watchForChanges([queue])
+  // Sleep on events instead of polling hard (eight polling waiters on two cores slowed the holder
+  // itself down). Each waiter watches only the ticket just ahead of it, so a hand-over wakes one
+  // process, not all of them; the head watches the lock's directory for the release.
   let lockChanges: ReturnType<typeof watchForChanges> | undefined
+  let ahead: { name: string; changes: ReturnType<typeof watchForChanges> } | undefined
   try {
     for (;;) {
-      const head = firstLiveTicket(queue, staleMs, isAlive)
+      const { head, predecessor } = queuePosition(queue, basename(ticket), staleMs, isAlive)
       if (head === undefined || join(queue, head) === ticket) {
         if (tryCreate(path, token)) return handleFor(path, token)
         const owner = readOwner(path)
@@ -131,12 +131,19 @@ export async function acquireFileLock(path: string, options: FileLockOptions = {
         }
         lockChanges ??= watchForChanges([dirname(path)])
         await lockChanges.next(10)
-      } else await queueChanges.next(50)
+      } else {
+        if (ahead?.name !== predecessor) {
+          ahead?.changes.close()
+          ahead = predecessor ? { name: predecessor, changes: watchForChanges([join(queue, predecessor)]) } : undefined
+        }
+        // The fallback also notices a predecessor that died without removing its ticket.
+        await (ahead?.changes.next(50) ?? new Promise<void>((resolve) => setTimeout(resolve, 5)))
+      }
       const waited = Date.now() - started
       if (waited > timeoutMs) throw new StoreLockedError(path, waited, lastHolder)
     }
   } finally {
-    queueChanges.close()
+    ahead?.changes.close()
     lockChanges?.close()
     unlinkIfPresent(ticket)
   }
@@ -190,15 +197,29 @@ function queueIsEmpty(queue: string): boolean {
   }
 }
 
-/** The oldest ticket whose owner is alive; tickets of dead or ancient waiters are removed on the way. */
-function firstLiveTicket(queue: string, staleMs: number, isAlive: (pid: number) => boolean): string | undefined {
+/**
+ * The oldest live ticket, and the live ticket just ahead of `mine`. Tickets of dead or ancient waiters
+ * are removed on the way (only those up to `mine` are looked at).
+ */
+function queuePosition(
+  queue: string,
+  mine: string,
+  staleMs: number,
+  isAlive: (pid: number) => boolean,
+): { head: string | undefined; predecessor: string | undefined } {
+  let head: string | undefined
+  let predecessor: string | undefined
   for (const name of readdirSync(queue).sort()) {
+    if (name >= mine) break
     const [at, pid] = name.split('.')
-    const dead = !isAlive(Number(pid)) || Date.now() - Number(at) > staleMs
-    if (!dead) return name
-    unlinkIfPresent(join(queue, name))
+    if (!isAlive(Number(pid)) || Date.now() - Number(at) > staleMs) {
+      unlinkIfPresent(join(queue, name))
+      continue
+    }
+    head ??= name
+    predecessor = name
   }
-  return undefined
+  return { head: head ?? mine, predecessor }
 }
 
 function ageOf(path: string): number {
