@@ -196,12 +196,4 @@ export class EntryTable {
     this.keyList = undefined
     this.byKey = undefined
   }
-
-  /** Rebuilds the time order after loading columns from an index. */
-  rebuildOrder(): void {
-    const rows = Array.from({ length: this.size }, (_, i) => i)
-    const time = this.time
-    rows.sort((a, b) => time[a]! - time[b]!)
-    this.order = rows
-  }
 }
