@@ -11,7 +11,9 @@ if (!present) {
   console.log('Electron binary missing; downloading it once (node node_modules/electron/install.js)…')
   const result = spawnSync(process.execPath, [join(dir, 'install.js')], { stdio: 'inherit' })
   if (result.status !== 0) {
-    console.error('Could not download Electron. On a machine without network access the tray app cannot start; the CLI (bin/auth-pool) still works.')
+    console.error(
+      'Could not download Electron. On a machine without network access the tray app cannot start; the CLI (bin/auth-pool) still works.',
+    )
     process.exit(1)
   }
 }
