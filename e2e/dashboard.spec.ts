@@ -139,6 +139,8 @@ test('editing a rule shows the schema’s error for an invalid value and saves a
   await shot(page, 'rules')
   await tab(page, 'Settings').click()
   await expect(page.getByLabel('Rebalance interval (seconds)')).toHaveValue('60')
+  await expect(page.getByRole('heading', { name: 'Diagnostics' })).toBeVisible()
+  await expect(page.getByText(/state file \d+ writes, cache \d+ hits/)).toBeVisible()
   await shot(page, 'settings')
 })
 

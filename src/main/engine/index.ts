@@ -10,7 +10,7 @@ import type { Recovery, SchedulerState, StateDocument } from '../../shared/schem
 import { findAccount, prepareAddAccount, prepareUpdateAccount, removeAccount } from './accounts'
 import { allocateInDraft, chooseAccount, earliestFreeAt, type Allocation, type AllocationReason } from './allocation'
 import { Emitter } from './emitter'
-import type { AccountView, PoolStatus } from '../../shared/schemas/pool'
+import type { AccountView, Metrics, PoolStatus } from '../../shared/schemas/pool'
 import { standingOf, type AccountStanding } from './health'
 import type { EnginePorts, PoolNotification } from './ports'
 import { reconcileInDraft, type ReconcileOutcome } from './reconcile'
@@ -25,18 +25,7 @@ type Doc = DeepReadonly<StateDocument>
 
 export type { AccountView, PoolStatus } from '../../shared/schemas/pool'
 
-export interface EngineMetrics {
-  readonly allocations: number
-  readonly sessionIdCollisions: number
-  readonly reconcile: {
-    runs: number
-    failures: number
-    reaped: number
-    expired: number
-    reassigned: number
-    pruned: number
-  }
-}
+export type EngineMetrics = Metrics
 
 const AllocateInputSchema = z.object({
   cwd: z.string().min(1).nullish(),
@@ -376,7 +365,7 @@ export function createEngine(ports: EnginePorts) {
     },
 
     metrics(): EngineMetrics {
-      return { ...counters, reconcile: { ...reconcileCounters } }
+      return { ...counters, reconcile: { ...reconcileCounters }, store: store.metrics?.() ?? null }
     },
   }
 }

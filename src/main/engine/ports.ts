@@ -1,10 +1,12 @@
-import type { Snapshot } from '../store/stateStore'
+import type { Snapshot, StoreMetrics } from '../store/stateStore'
 import type { StateDocument } from '../../shared/schemas/state'
 
 /** The state document, transactionally. Implemented by `createStateStore`. */
 export interface Store {
   transact<T>(fn: (draft: StateDocument) => T): Promise<T>
   read(): Promise<Snapshot>
+  /** Cache and commit counters, where the store keeps them. */
+  metrics?(): StoreMetrics
 }
 
 export interface TimerHandle {

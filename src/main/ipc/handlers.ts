@@ -24,6 +24,7 @@ export function createHandlers(deps: {
     'pool:status': () => engine.status(),
     'pool:allocate': (input) => engine.allocate({ cwd: input.cwd, account: input.account }),
     'pool:setPreferred': async (input) => ({ preferredAccountId: await engine.setPreferredAccount(input.account) }),
+    'pool:metrics': async () => engine.metrics(),
     'accounts:list': () => engine.listAccounts(),
     'accounts:add': (input) => engine.addAccount(input),
     'accounts:update': (input) => engine.updateAccount(input.account, input.patch),

@@ -85,7 +85,7 @@ export function App() {
         {view === 'history' && <History accounts={accounts} />}
         {view === 'accounts' && <Accounts accounts={accounts} />}
         {view === 'rules' && <Rules />}
-        {view === 'settings' && <Settings />}
+        {view === 'settings' && <Settings accounts={accounts} />}
       </main>
     </div>
   )

@@ -6,6 +6,7 @@ export const CHANNELS = [
   'pool:status',
   'pool:allocate',
   'pool:setPreferred',
+  'pool:metrics',
   'accounts:list',
   'accounts:add',
   'accounts:update',

@@ -1,6 +1,12 @@
 import { z } from 'zod'
 import { AccountInputSchema, AccountPatchSchema, AccountSchema } from '../schemas/account'
-import { AccountViewSchema, AllocationSchema, LoginIdentitySchema, PoolStatusSchema } from '../schemas/pool'
+import {
+  AccountViewSchema,
+  AllocationSchema,
+  LoginIdentitySchema,
+  MetricsSchema,
+  PoolStatusSchema,
+} from '../schemas/pool'
 import { NotificationRecordSchema, RuleSchema } from '../schemas/rules'
 import { SessionSchema } from '../schemas/session'
 import { SettingsSchema } from '../schemas/settings'
@@ -21,6 +27,7 @@ export const CONTRACT = {
     input: z.object({ account: AccountRef.nullable() }).strict(),
     output: z.object({ preferredAccountId: z.uuid().nullable() }),
   },
+  'pool:metrics': { input: None, output: MetricsSchema },
   'accounts:list': { input: None, output: z.array(AccountViewSchema) },
   'accounts:add': { input: AccountInputSchema.strict(), output: AccountSchema },
   'accounts:update': {

@@ -69,6 +69,33 @@ export const AllocationSchema = z.object({
 })
 export type Allocation = z.infer<typeof AllocationSchema>
 
+const Count = z.number().int().nonnegative()
+
+/** What the running app counted: allocations, reconcile outcomes and the store's cache and commits. */
+export const MetricsSchema = z.object({
+  allocations: Count,
+  sessionIdCollisions: Count,
+  reconcile: z.object({
+    runs: Count,
+    failures: Count,
+    reaped: Count,
+    expired: Count,
+    reassigned: Count,
+    pruned: Count,
+  }),
+  store: z
+    .object({
+      cacheHits: Count,
+      cacheMisses: Count,
+      commits: Count,
+      transactions: Count,
+      largestBatch: Count,
+      recoveries: Count,
+    })
+    .nullable(),
+})
+export type Metrics = z.infer<typeof MetricsSchema>
+
 export const ReconcileOutcomeSchema = z.object({
   /** Sessions whose process is gone. */
   reaped: z.number().int(),

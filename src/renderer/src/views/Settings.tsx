@@ -3,10 +3,64 @@ import type { ErrorValue } from '../../../shared/result'
 import type { Settings as SettingsValue } from '../../../shared/schemas/settings'
 import { call, fieldErrors, useChannel } from '../api'
 import { Field } from '../components/Field'
+import { TableHead } from '../components/TableHead'
+import type { AccountView } from '../../../shared/schemas/pool'
 
 const PLANS = ['pro', 'max5', 'max20'] as const
 
-export function Settings() {
+function AccountDiagnostics(props: { account: AccountView }) {
+  const usage = useChannel('usage:get', { account: props.account.id }, ['event:usageChanged'])
+  const d = usage.data?.diagnostics
+  if (!d) return null
+  const skipped = d.skippedLines.reduce((n, f) => n + f.invalid + f.oversized, 0)
+  const unreadable = d.skippedLines.filter((f) => f.error).length
+  return (
+    <tr>
+      <td>{props.account.name}</td>
+      <td className="num">{d.files}</td>
+      <td className="num">{(d.bytesIndexed / 1e6).toFixed(1)} MB</td>
+      <td className="num">{skipped}</td>
+      <td className="num">{unreadable}</td>
+    </tr>
+  )
+}
+
+/** What the app counted, and what it could not read: for bug reports and a curious user. */
+function Diagnostics(props: { accounts: AccountView[] }) {
+  const metrics = useChannel('pool:metrics', undefined, ['event:poolChanged', 'event:usageChanged'])
+  const m = metrics.data
+  return (
+    <div className="panel">
+      <h3>Diagnostics</h3>
+      {m && (
+        <p className="num" style={{ textAlign: 'left' }}>
+          {m.allocations} allocations · reconcile {m.reconcile.runs} runs, {m.reconcile.failures} failed,{' '}
+          {m.reconcile.reaped + m.reconcile.expired} sessions ended, {m.reconcile.reassigned} folders moved
+          {m.store &&
+            ` · state file ${m.store.commits} writes, cache ${m.store.cacheHits} hits / ${m.store.cacheMisses} misses, ${m.store.recoveries} recoveries`}
+        </p>
+      )}
+      <table>
+        <TableHead
+          columns={[
+            'Account',
+            { label: 'Transcripts', numeric: true },
+            { label: 'Read', numeric: true },
+            { label: 'Skipped lines', numeric: true },
+            { label: 'Unreadable files', numeric: true },
+          ]}
+        />
+        <tbody>
+          {props.accounts.map((a) => (
+            <AccountDiagnostics key={a.id} account={a} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+export function Settings(props: { accounts: AccountView[] }) {
   const loaded = useChannel('settings:get', undefined, ['event:poolChanged'])
   const [draft, setDraft] = useState<SettingsValue>()
   const [pricing, setPricing] = useState('{}')
@@ -143,6 +197,7 @@ export function Settings() {
         {saved && <span role="status"> Saved.</span>}
         {error && !Object.keys(errors).length && <p role="alert">{error.message}</p>}
       </div>
+      <Diagnostics accounts={props.accounts} />
     </section>
   )
 }
