@@ -1,3 +1,4 @@
+import { findAccount } from '../engine/accounts'
 import type { CliContext } from './commands'
 
 const money = (usd: number) => `$${usd.toFixed(2)}`
@@ -5,10 +6,9 @@ const round = (usd: number) => Math.round(usd * 1e6) / 1e6
 
 /** The `auth-pool usage` report: per account, its blocks (no gap blocks), week, current block and limit. */
 export async function usageReport(context: CliContext, filter: { account?: string; since?: number }) {
-  const accounts = (await context.engine.listAccounts()).filter(
-    (a) => !filter.account || a.name.toLowerCase() === filter.account.toLowerCase() || a.id === filter.account,
-  )
-  if (filter.account && accounts.length === 0) await context.engine.sessions({ account: filter.account }) // throws the not-found error
+  const all = await context.engine.listAccounts()
+  // findAccount throws the typed not-found error (exit 2) that names the known accounts.
+  const accounts = filter.account ? [findAccount({ accounts: all }, filter.account)] : all
   return {
     accounts: accounts.map((account) => {
       context.usage.refresh(account)
