@@ -1,4 +1,4 @@
-import { appendFileSync, readdirSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUsageService } from '../src/main/engine/usage/usageService'
@@ -30,14 +30,19 @@ beforeAll(async () => {
 })
 afterAll(() => server.close())
 
+/** A temp root with an empty account directory and a work folder for Claude Code to run in. */
+function accountAndFolder(prefix: string) {
+  const root = tempDir(prefix)
+  const configDir = join(root, 'account')
+  const cwd = join(root, 'work')
+  mkdirSync(configDir)
+  mkdirSync(cwd)
+  return { root, configDir, cwd }
+}
+
 describe('ingesting what the real Claude Code CLI writes', () => {
   it('attributes exactly the tokens the API sent and the cost Claude Code printed', async () => {
-    const root = tempDir('claude-')
-    const configDir = join(root, 'account')
-    const cwd = join(root, 'work')
-    const { mkdirSync } = await import('node:fs')
-    mkdirSync(configDir)
-    mkdirSync(cwd)
+    const { root, configDir, cwd } = accountAndFolder('claude-')
     const runs = []
     for (const model of ['claude-sonnet-4-5', 'claude-opus-5-5']) {
       const result = await runClaude(['-p', 'say hello', '--output-format', 'json', '--model', model], {
@@ -91,12 +96,7 @@ describe('ingesting what the real Claude Code CLI writes', () => {
   })
 
   it('sees a line appended by a running Claude Code through the watcher, as an event', async () => {
-    const root = tempDir('live-')
-    const configDir = join(root, 'account')
-    const cwd = join(root, 'work')
-    const { mkdirSync } = await import('node:fs')
-    mkdirSync(configDir)
-    mkdirSync(cwd)
+    const { root, configDir, cwd } = accountAndFolder('live-')
     const first = await runClaude(['-p', 'hi', '--output-format', 'json', '--model', 'claude-sonnet-4-5'], {
       configDir,
       baseUrl: server.url,

@@ -1,6 +1,7 @@
 import { app, dialog, ipcMain, Notification } from 'electron'
 import Store from 'electron-store'
 import { join } from 'node:path'
+import { clockTime } from '../shared/format'
 import { createAppCore } from './appCore'
 import type { LauncherPort } from './ipc/handlers'
 import { defaultHome } from './paths'
@@ -52,7 +53,6 @@ void app.whenReady().then(async () => {
   }
   core.router.bindIpcMain(ipcMain)
 
-  const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
   const onCommand = (command: TrayCommand): void => {
     if (command.kind === 'pick') void engine.setPreferredAccount(command.accountId)
     else if (command.kind === 'launch') void launchOrExplain({})
@@ -72,7 +72,7 @@ void app.whenReady().then(async () => {
     state: async () => {
       const status = await engine.status()
       accountNames = new Map(status.accounts.map((a) => [a.id, a.name]))
-      return { status, paused: (await engine.settings()).rebalancePaused, time }
+      return { status, paused: (await engine.settings()).rebalancePaused, time: (iso: string) => clockTime(iso) }
     },
     onCommand,
   })

@@ -2,9 +2,7 @@ import type { AccountView, PoolStatus } from '../engine'
 import type { Session } from '../../shared/schemas/session'
 import type { DeepReadonly } from '../../shared/readonly'
 
-const pct = (ratio: number) => `${Math.round(ratio * 100)}%`
-const time = (iso: string | null) =>
-  iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '—'
+import { clockTime as time, percent as pct } from '../../shared/format'
 
 export function accountLine(a: AccountView): string {
   const s = a.standing

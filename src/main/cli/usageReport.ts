@@ -1,7 +1,7 @@
+import { clockTime, money } from '../../shared/format'
 import { findAccount } from '../engine/accounts'
 import type { CliContext } from './commands'
 
-const money = (usd: number) => `$${usd.toFixed(2)}`
 const round = (usd: number) => Math.round(usd * 1e6) / 1e6
 
 /** The `auth-pool usage` report: per account, its blocks (no gap blocks), week, current block and limit. */
@@ -36,7 +36,7 @@ export function usageTable(report: Awaited<ReturnType<typeof usageReport>>): str
     .map((a) => {
       const s = a.standing
       const current = a.current
-        ? `5h block ${money(a.current.costUsd)} of ${money(s.blockBudgetUsd)} (${Math.round(s.blockRatio * 100)}%), ends ${new Date(a.current.end).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}, burn ${money(a.current.burnRateUsdPerHour)}/h`
+        ? `5h block ${money(a.current.costUsd)} of ${money(s.blockBudgetUsd)} (${Math.round(s.blockRatio * 100)}%), ends ${clockTime(a.current.end)}, burn ${money(a.current.burnRateUsdPerHour)}/h`
         : 'no active 5h block'
       const skipped = a.diagnostics.skippedLines.reduce((n, f) => n + f.invalid + f.oversized, 0)
       return [

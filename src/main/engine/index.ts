@@ -12,7 +12,7 @@ import { allocateInDraft, chooseAccount, earliestFreeAt, type Allocation, type A
 import { Emitter } from './emitter'
 import type { AccountView, Metrics, PoolStatus } from '../../shared/schemas/pool'
 import { standingOf, type AccountStanding } from './health'
-import type { EnginePorts, PoolNotification } from './ports'
+import type { AccountUsage, EnginePorts, PoolNotification } from './ports'
 import { reconcileInDraft, type ReconcileOutcome } from './reconcile'
 import { loginExpiry } from './rules/credentials'
 import { deliverWithRetry, DEFAULT_BACKOFF_MS } from './rules/delivery'
@@ -53,8 +53,12 @@ export function createEngine(ports: EnginePorts) {
   const counters = { allocations: 0, sessionIdCollisions: 0 }
   const reconcileCounters = { runs: 0, failures: 0, reaped: 0, expired: 0, reassigned: 0, pruned: 0 }
 
-  function standings(doc: Doc, now: Date): Map<string, AccountStanding> {
-    return new Map(doc.accounts.map((a) => [a.id, standingOf(a, ports.usage.usageOf(a), doc.settings, now)]))
+  function usageOf(doc: Doc): Map<string, AccountUsage> {
+    return new Map(doc.accounts.map((a) => [a.id, ports.usage.usageOf(a)]))
+  }
+
+  function standings(doc: Doc, now: Date, usage = usageOf(doc)): Map<string, AccountStanding> {
+    return new Map(doc.accounts.map((a) => [a.id, standingOf(a, usage.get(a.id)!, doc.settings, now)]))
   }
 
   function view(doc: Doc, now: Date): AccountView[] {
@@ -108,10 +112,10 @@ export function createEngine(ports: EnginePorts) {
     const breaker = scheduler.state()
     const raised = await store.transact((d) => {
       const now = clock.now()
-      const usage = new Map(d.accounts.map((a) => [a.id, ports.usage.usageOf(a)]))
+      const usage = usageOf(d)
       return evaluateRulesInDraft(d, {
         now,
-        standings: standings(d, now),
+        standings: standings(d, now, usage),
         usage,
         loginExpiry: expiries,
         breaker,

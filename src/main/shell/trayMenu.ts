@@ -1,3 +1,4 @@
+import { percent as pct } from '../../shared/format'
 import type { AccountView, PoolStatus } from '../../shared/schemas/pool'
 
 // Pure: pool state in, menu template out. Tested in Node; ./tray.ts hands the template to Electron.
@@ -29,8 +30,6 @@ export interface TrayState {
   /** Formats a time for the menu (the shell passes the user's locale). */
   readonly time: (iso: string) => string
 }
-
-const pct = (ratio: number) => `${Math.round(ratio * 100)}%`
 
 export function accountLabel(account: AccountView, time: (iso: string) => string): string {
   const s = account.standing

@@ -1,10 +1,11 @@
+import { clockTime } from '../../shared/format'
+
+export { money, percent } from '../../shared/format'
+
 /** Times in the user's local time zone. */
-export const clock = (iso: string | null | undefined) =>
-  iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '—'
+export const clock = (iso: string | null | undefined) => clockTime(iso)
 export const dateTime = (iso: string | null | undefined) =>
   iso ? new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }) : '—'
-export const money = (usd: number) => `$${usd.toFixed(2)}`
-export const percent = (ratio: number) => `${Math.round(ratio * 100)}%`
 
 export function duration(ms: number): string {
   if (!(ms > 0)) return '0 min'

@@ -1,3 +1,4 @@
+import { clockTime } from '../../../shared/format'
 import type { DeepReadonly } from '../../../shared/readonly'
 import type { Account } from '../../../shared/schemas/account'
 import type { NotificationRecord, Rule } from '../../../shared/schemas/rules'
@@ -20,8 +21,7 @@ type NewRecord = Omit<NotificationRecord, 'id' | 'at' | 'delivery' | 'attempts' 
 
 const DAY_MS = 86_400_000
 const KEEP_FIRED_MS = 8 * DAY_MS
-const hhmm = (iso: string | null) =>
-  iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : 'unknown'
+const hhmm = (iso: string | null) => clockTime(iso, 'unknown')
 
 const inScope = (rule: DeepReadonly<Rule>, accountId: string) =>
   rule.accounts === 'all' || rule.accounts.includes(accountId)

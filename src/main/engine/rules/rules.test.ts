@@ -154,24 +154,24 @@ describe('limits, forecast and logins', () => {
 })
 
 describe('delivery', () => {
-  it('delivers once when the notifier fails twice and then succeeds', async () => {
+  /** One max5 account at 95% of its block, a notifier that behaves as given, and the real back-off (1 s, 5 s). */
+  async function pastNinetyPercent(notify: () => Promise<void>) {
     const clock = new FakeClock()
-    let calls = 0
-    const t = testEngine({
-      clock,
-      deliveryBackoffMs: [1000, 5000],
-      notifier: {
-        notify: async () => {
-          if (++calls <= 2) throw new Error('notification service busy')
-        },
-      },
-    })
+    const t = testEngine({ clock, deliveryBackoffMs: [1000, 5000], notifier: { notify } })
     const a = await t.engine.addAccount({ name: 'a', configDir: accountDir(), plan: 'max5' })
     await t.engine.idle()
     t.usage.set(a.id, {
       blockCostUsd: 38,
       blockStartedAt: clock.now(),
       blockEndsAt: new Date(clock.now().getTime() + 5 * HOUR),
+    })
+    return { t, clock }
+  }
+
+  it('delivers once when the notifier fails twice and then succeeds', async () => {
+    let calls = 0
+    const { t, clock } = await pastNinetyPercent(async () => {
+      if (++calls <= 2) throw new Error('notification service busy')
     })
     await clock.advanceUntil(t.engine.evaluateRules())
     expect(calls).toBe(3)
@@ -180,22 +180,8 @@ describe('delivery', () => {
   })
 
   it('keeps a notification it could never show as undelivered, and counts it, without crashing', async () => {
-    const clock = new FakeClock()
-    const t = testEngine({
-      clock,
-      deliveryBackoffMs: [1000, 5000],
-      notifier: {
-        notify: async () => {
-          throw new Error('notifications are not supported here')
-        },
-      },
-    })
-    const a = await t.engine.addAccount({ name: 'a', configDir: accountDir(), plan: 'max5' })
-    await t.engine.idle()
-    t.usage.set(a.id, {
-      blockCostUsd: 38,
-      blockStartedAt: clock.now(),
-      blockEndsAt: new Date(clock.now().getTime() + 5 * HOUR),
+    const { t, clock } = await pastNinetyPercent(async () => {
+      throw new Error('notifications are not supported here')
     })
     await expect(clock.advanceUntil(t.engine.evaluateRules())).resolves.toHaveLength(1)
     const [record] = await t.engine.notifications()
