@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { PoolStatus } from '../../shared/schemas/pool'
+import { DEFAULT_SETTINGS } from '../../shared/schemas/settings'
+import { createInitialState } from '../../shared/schemas/state'
 import type { PoolNotification } from '../engine/ports'
 import { createNativeNotifier, type NotificationLike } from './nativeNotifier'
 import {
@@ -73,13 +75,7 @@ function status(over: Partial<PoolStatus> = {}): PoolStatus {
     nextResetAt: '2026-11-27T14:00:00.000Z',
     autoPick: { accountId: WORK, name: 'work-max', reason: 'healthiest' },
     preferredAccountId: null,
-    scheduler: {
-      lastRunAt: null,
-      lastSuccessAt: null,
-      consecutiveFailures: 0,
-      breakerOpenUntil: null,
-      lastError: null,
-    },
+    scheduler: createInitialState(DEFAULT_SETTINGS).scheduler,
     recoveries: [],
     undeliveredCount: 0,
     ...over,
