@@ -26,8 +26,9 @@ export class EntryTable {
   private keysText: string | undefined
   models: string[] = []
   sessions: { id: string; cwd: string | null }[] = []
-  /** Rows in time order (dead rows included; readers skip them). */
-  order: number[] = []
+  /** Every row, kept in time order lazily: appends are cheap, the sort happens when someone reads `order`. */
+  private orderRows: Uint32Array<ArrayBufferLike> = new Uint32Array(1024)
+  private sorted = true
   /** Bumped on every change, so summaries know when to recompute. */
   version = 0
   private byKey: Map<string, number> | undefined
@@ -51,6 +52,28 @@ export class EntryTable {
     this.session = resize(this.session)
     this.file = resize(this.file)
     this.flags = resize(this.flags)
+    this.orderRows = resize(this.orderRows)
+  }
+
+  /**
+   * Rows in time order (dead rows included; readers skip them); equal times keep their insertion order.
+   * Transcripts are read file by file, so rows arrive in runs of increasing time: one sort at the end
+   * (TimSort takes advantage of the runs) instead of an insertion per out-of-order row.
+   */
+  get order(): Uint32Array {
+    const rows = this.orderRows.subarray(0, this.size)
+    if (!this.sorted) {
+      const time = this.time
+      rows.sort((a, b) => time[a]! - time[b]! || a - b)
+      this.sorted = true
+    }
+    return rows
+  }
+
+  /** Takes a time order read from an index (`rows` may be longer than the table: spare capacity). */
+  loadOrder(rows: Uint32Array): void {
+    this.orderRows = rows
+    this.sorted = true
   }
 
   private keyIndex(): Map<string, number> {
@@ -132,26 +155,10 @@ export class EntryTable {
     this.write(row, line)
     this.keys()[row] = line.key ?? ''
     if (line.key) index!.set(line.key, row)
-    this.insertInOrder(row)
+    if (this.sorted && row > 0 && this.time[this.orderRows[row - 1]!]! > line.time) this.sorted = false
+    this.orderRows[row] = row
     this.version++
     return true
-  }
-
-  private insertInOrder(row: number): void {
-    const t = this.time[row]!
-    const order = this.order
-    if (order.length === 0 || this.time[order[order.length - 1]!]! <= t) {
-      order.push(row)
-      return
-    }
-    let lo = 0
-    let hi = order.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.time[order[mid]!]! <= t) lo = mid + 1
-      else hi = mid
-    }
-    order.splice(lo, 0, row)
   }
 
   isLive(row: number): boolean {

@@ -135,8 +135,8 @@ export class AccountLedger {
     const fileId = file.id
     let result
     try {
-      result = this.reader.read(path, file.offset, stat.size, (text, final) => {
-        const line = parseTranscriptLine(text)
+      result = this.reader.read(path, file.offset, stat.size, (text, final, mentionsLimit) => {
+        const line = parseTranscriptLine(text, mentionsLimit)
         if (line.kind === 'invalid') {
           if (!final) file.invalid++
           return false
@@ -217,7 +217,7 @@ export class AccountLedger {
       [t.file, 4],
       [t.model, 2],
       [t.flags, 1],
-      [Uint32Array.from(t.order), 4],
+      [t.order, 4],
     ]
     const parts: Buffer[] = []
     if (columns.length !== COLUMNS) throw new Error('index layout changed without a format bump')
@@ -291,7 +291,7 @@ export class AccountLedger {
       t.size = n
       t.models = header.models
       t.sessions = header.sessions
-      t.order = Array.from(order.subarray(0, n))
+      t.loadOrder(order)
       for (const file of header.files) this.files.set(file.path, file)
       this.limits = header.limits
       return true

@@ -5,6 +5,8 @@ const CHUNK = 4 * 1024 * 1024
 export const MAX_LINE = 64 * 1024 * 1024
 const NEWLINE = 10
 const USAGE = Buffer.from('"usage"')
+const WORD = Buffer.from('usage')
+const QUOTE = 34
 const LIMIT = Buffer.from('usage limit reached')
 const USER_TYPE = Buffer.from('"type":"user"')
 
@@ -15,21 +17,22 @@ export interface ReadResult {
   readonly oversized: number
 }
 
+export type LineHandler = (line: Buffer, final: boolean, mentionsLimit: boolean) => boolean | void
+
 /** One reusable read buffer per reader; grows only for a long line that might carry usage. */
 export class LineReader {
   private buffer = Buffer.allocUnsafe(CHUNK)
 
   /**
-   * Calls `onLine` with the bytes (a view, valid during the call) of every complete line from `offset` to `size` that could carry usage
-   * (the rest are skipped on their bytes, without decoding). A last line with no newline is offered with
-   * `final = true` and consumed only if `onLine` returns true (it parsed: the writer had finished it).
+   * Calls `onLine` with the bytes (a view, valid during the call) of every complete line from `offset` to
+   * `size` that could carry usage: one that mentions `"usage"` or the limit text. Lines are not split one
+   * by one: the buffer is searched for those two markers and only the lines around a hit are cut out, so
+   * the bulk of a transcript (user lines, tool output) is passed over at memory-search speed.
+   * `mentionsLimit` tells the parser whether the limit text occurs in the line (it need not look again).
+   * A last line with no newline is offered with `final = true` and consumed only if `onLine` returns true
+   * (it parsed: the writer had finished it).
    */
-  read(
-    path: string,
-    offset: number,
-    size: number,
-    onLine: (line: Buffer, final: boolean) => boolean | void,
-  ): ReadResult {
+  read(path: string, offset: number, size: number, onLine: LineHandler): ReadResult {
     const fd = openSync(path, 'r')
     let position = offset
     let filled = 0 // bytes of buffer holding data not yet consumed
@@ -44,20 +47,26 @@ export class LineReader {
         position += n
         filled += n
         const eof = position >= size || n === 0
-        let start = 0
-        for (;;) {
-          const newline = this.buffer.indexOf(NEWLINE, start)
-          if (newline === -1 || newline >= filled) break
-          if (skippingLongLine) skippingLongLine = false
-          else if (newline > start) this.offer(start, newline, onLine, false)
-          consumed += newline + 1 - start
-          start = newline + 1
+        const data = this.buffer.subarray(0, filled)
+        let from = 0
+        if (skippingLongLine) {
+          const newline = data.indexOf(NEWLINE)
+          if (newline !== -1) {
+            skippingLongLine = false
+            from = newline + 1
+          } else from = filled
         }
+        const lastNewline = from < filled ? data.lastIndexOf(NEWLINE) : -1
+        if (lastNewline >= from) {
+          this.offerLines(data.subarray(0, lastNewline + 1), from, onLine)
+          from = lastNewline + 1
+        }
+        consumed += from
         // Keep the unfinished line at the front of the buffer.
-        if (start > 0) this.buffer.copy(this.buffer, 0, start, filled)
-        filled -= start
+        if (from > 0) this.buffer.copy(this.buffer, 0, from, filled)
+        filled -= from
         if (eof) {
-          if (filled > 0 && !skippingLongLine && this.offer(0, filled, onLine, true)) consumed += filled
+          if (filled > 0 && !skippingLongLine && this.offerLast(filled, onLine)) consumed += filled
           break
         }
         if (filled === this.buffer.length) {
@@ -87,15 +96,38 @@ export class LineReader {
     return { offset: skippingLongLine ? skipStart : consumed, bytesRead: position - offset, oversized }
   }
 
-  private offer(
-    start: number,
-    end: number,
-    onLine: (line: Buffer, final: boolean) => boolean | void,
-    final: boolean,
-  ): boolean {
-    const line = this.buffer.subarray(start, end)
-    if (line.indexOf(USAGE) === -1 && line.indexOf(LIMIT) === -1) return !final || isCompleteJson(line)
-    return onLine(line, final) === true || !final
+  /**
+   * Offers the lines of `region` (which ends with a newline) from `from` on that hold a marker. One
+   * search for `usage` finds both markers (`"usage"` and the limit text); other mentions are passed over.
+   */
+  private offerLines(region: Buffer, from: number, onLine: LineHandler): void {
+    let hit = region.indexOf(WORD, from)
+    while (hit !== -1) {
+      const first = hit
+      const end = region.indexOf(NEWLINE, hit)
+      let usage = false
+      let mentionsLimit = false
+      for (; hit !== -1 && hit < end; hit = region.indexOf(WORD, hit + WORD.length)) {
+        if (!usage && region[hit - 1] === QUOTE && region[hit + WORD.length] === QUOTE) usage = true
+        else if (!mentionsLimit && region.compare(LIMIT, 0, LIMIT.length, hit, hit + LIMIT.length) === 0)
+          mentionsLimit = true
+        if (usage && mentionsLimit) {
+          hit = region.indexOf(WORD, end + 1)
+          break
+        }
+      }
+      if (!usage && !mentionsLimit) continue
+      const start = first === 0 ? 0 : Math.max(from, region.lastIndexOf(NEWLINE, first - 1) + 1)
+      onLine(region.subarray(start, end), false, mentionsLimit)
+    }
+  }
+
+  /** The last line of the file, without a newline (perhaps still being written). */
+  private offerLast(length: number, onLine: LineHandler): boolean {
+    const line = this.buffer.subarray(0, length)
+    const mentionsLimit = line.indexOf(LIMIT) !== -1
+    if (line.indexOf(USAGE) === -1 && !mentionsLimit) return isCompleteJson(line)
+    return onLine(line, true, mentionsLimit) === true
   }
 }
 

@@ -39,6 +39,13 @@ function limitResetIn(content: unknown): number | undefined {
   return undefined
 }
 
+import { bytesAre, digitsAt, keyIs, member, readMember, stringAt } from './jsonBytes'
+
+const QUOTE = 34
+const COMMA = 44
+const OPEN_BRACE = 123
+const CLOSE_BRACE = 125
+
 /** The fields of one line, wherever they came from (the fast path or JSON.parse). */
 interface Fields {
   readonly timestamp: unknown
@@ -52,92 +59,172 @@ interface Fields {
   readonly limitResetsAt: number | undefined
 }
 
-/** Parses one line of a Claude Code transcript: the fast path where the layout is the known one, else JSON.parse. */
-export function parseTranscriptLine(line: string | Buffer): TranscriptLine {
+/**
+ * Parses one line of a Claude Code transcript: the fast path where the layout is the known one, else
+ * JSON.parse. `mentionsLimit` says whether the limit text occurs in the line, when the caller knows.
+ */
+export function parseTranscriptLine(line: string | Buffer, mentionsLimit?: boolean): TranscriptLine {
   const bytes = typeof line === 'string' ? Buffer.from(line) : line
-  const fast = fastFields(bytes)
+  const fast = (mentionsLimit ?? bytes.indexOf(LIMIT_TEXT_BYTES) !== -1) ? undefined : fastFields(bytes)
   return fast ? fromFields(fast) : parseFully(bytes.toString('utf8'))
 }
 
 const CONTENT = Buffer.from('"content":')
 const USAGE_OBJECT = Buffer.from('"usage":{')
 const LIMIT_TEXT_BYTES = Buffer.from('usage limit reached')
-const API_ERROR = Buffer.from('"isApiErrorMessage":true')
+const API_ERROR = '"isApiErrorMessage":true'
 
 const HEAD_SIDECHAIN = /"isSidechain":(true|false)[,}]/
 const HEAD_MESSAGE = /"message":\{"id":"([^"\\]*)","type":"message","role":"assistant","model":"([^"\\]*)",$/
-const TAIL_STRING = (key: string) => new RegExp(`[,{]"${key}":("(?:[^"\\\\]|\\\\.)*")`)
-const TAIL_REQUEST = TAIL_STRING('requestId')
-const TAIL_TIMESTAMP = TAIL_STRING('timestamp')
-const TAIL_SESSION = TAIL_STRING('sessionId')
-const TAIL_CWD = TAIL_STRING('cwd')
-const TAIL_TYPE = '"type":"assistant"'
+
+const key = (text: string) => Buffer.from(text)
+const K = {
+  input: key('input_tokens'),
+  output: key('output_tokens'),
+  cacheCreation: key('cache_creation_input_tokens'),
+  cacheRead: key('cache_read_input_tokens'),
+  breakdown: key('cache_creation'),
+  oneHour: key('ephemeral_1h_input_tokens'),
+  type: key('type'),
+  requestId: key('requestId'),
+  timestamp: key('timestamp'),
+  sessionId: key('sessionId'),
+  cwd: key('cwd'),
+  isSidechain: key('isSidechain'),
+  isApiErrorMessage: key('isApiErrorMessage'),
+  quotaLimits: key('quotaLimits'),
+  apiErrorParams: key('apiErrorParams'),
+}
+const ASSISTANT = key('"assistant"')
+const NULL = key('null')
 
 /**
  * Claude Code writes assistant lines with a fixed layout: `{…,"isSidechain":…,"message":{"id","type",
- * "role","model","content":[…],…,"usage":{…},…},…,"requestId",…,"type":"assistant",…,"timestamp",…}`.
+ * "role","model","content":[…],…,"usage":{…},…},"requestId",…,"type":"assistant",…,"timestamp",…}`.
  * Most of a line is its content, which usage does not need; this reads the head before the content and
- * the tail from the usage object on, and parses only the usage object. Anything unexpected (another
- * layout, a limit message, escapes in an id) returns undefined and the line is parsed in full. A test
- * checks both paths agree on every line of a generated corpus and of the real CLI's transcripts.
+ * walks the rest from the usage object on, on its bytes. Anything unexpected (another layout, an API
+ * error, a missing field, a token count that is not plain digits, escapes in an id) returns undefined and
+ * the line is parsed in full. Tests check both paths agree on every line of a generated corpus, of the
+ * real CLI's transcripts and of hand-made tricky lines. The caller has already ruled out the limit text.
  */
-function fastFields(bytes: Buffer): Fields | undefined {
-  // Work on the bytes: only the head and the tail are ever decoded, never the content.
+export function fastFields(bytes: Buffer): Fields | undefined {
   const contentAt = bytes.indexOf(CONTENT)
+  if (contentAt < 0) return undefined
   const usageAt = bytes.lastIndexOf(USAGE_OBJECT)
-  if (contentAt < 0 || usageAt < contentAt || bytes.indexOf(LIMIT_TEXT_BYTES) !== -1 || bytes.indexOf(API_ERROR) !== -1)
-    return undefined
+  if (usageAt < contentAt) return undefined
   const headText = bytes.toString('utf8', 0, contentAt)
   const head = HEAD_MESSAGE.exec(headText)
-  if (!head) return undefined
-  const text = bytes.toString('utf8', usageAt)
-  const start = 8
-  const end = objectEnd(text, start)
-  if (end < 0) return undefined
-  const tail = text.slice(end + 1)
-  // The top-level type must follow the message: otherwise this is not the layout we know.
-  if (!tail.includes(TAIL_TYPE)) return undefined
-  let usage: unknown
-  try {
-    usage = JSON.parse(text.slice(start, end + 1))
-  } catch {
-    return undefined
+  if (!head || headText.includes(API_ERROR)) return undefined
+  const end = bytes.length
+  const m = member
+  const usage: FastUsage = {
+    input_tokens: undefined,
+    output_tokens: undefined,
+    cache_creation_input_tokens: undefined,
+    cache_read_input_tokens: undefined,
+    cache_creation: undefined,
   }
-  // Tail strings are matched with their escapes and decoded by JSON.parse, exactly as a full parse would.
-  const string = (pattern: RegExp): string | undefined => {
-    const quoted = pattern.exec(tail)?.[1]
-    return quoted === undefined ? undefined : (JSON.parse(quoted) as string)
+  // The usage object: `"usage":{` is 9 bytes, the first key follows.
+  let p = usageAt + 9
+  if (bytes[p] === CLOSE_BRACE) p++
+  else
+    for (;;) {
+      p = readMember(bytes, p, end)
+      if (p < 0) return undefined
+      const { key: k, keyEnd: ke, value: v, valueEnd: ve } = m
+      if (keyIs(bytes, k, ke, K.input)) {
+        if ((usage.input_tokens = digitsAt(bytes, v, ve)) === undefined) return undefined
+      } else if (keyIs(bytes, k, ke, K.output)) {
+        if ((usage.output_tokens = digitsAt(bytes, v, ve)) === undefined) return undefined
+      } else if (keyIs(bytes, k, ke, K.cacheCreation)) {
+        if ((usage.cache_creation_input_tokens = digitsAt(bytes, v, ve)) === undefined) return undefined
+      } else if (keyIs(bytes, k, ke, K.cacheRead)) {
+        if ((usage.cache_read_input_tokens = digitsAt(bytes, v, ve)) === undefined) return undefined
+      } else if (keyIs(bytes, k, ke, K.breakdown)) {
+        // null (or a later null) means no breakdown, as JSON.parse would have it.
+        if (bytesAre(bytes, v, ve, NULL)) usage.cache_creation = undefined
+        else if ((usage.cache_creation = breakdownAt(bytes, v, ve)) === undefined) return undefined
+      }
+      const next = bytes[p++]
+      if (next === CLOSE_BRACE) break
+      if (next !== COMMA) return undefined
+    }
+  // The rest of the message, then the top-level members after it.
+  const afterUsage = bytes[p++]
+  if (afterUsage === COMMA)
+    for (;;) {
+      p = readMember(bytes, p, end)
+      if (p < 0) return undefined
+      const next = bytes[p++]
+      if (next === CLOSE_BRACE) break
+      if (next !== COMMA) return undefined
+    }
+  else if (afterUsage !== CLOSE_BRACE) return undefined
+  if (bytes[p] !== COMMA) return undefined
+  let type = false
+  let requestId: string | undefined
+  let timestamp: string | undefined
+  let sessionId: string | undefined
+  let cwd: string | undefined
+  for (p++; ;) {
+    p = readMember(bytes, p, end)
+    if (p < 0) return undefined
+    const { key: k, keyEnd: ke, value: v, valueEnd: ve } = m
+    const quoted = bytes[v] === QUOTE
+    if (keyIs(bytes, k, ke, K.type)) type = bytesAre(bytes, v, ve, ASSISTANT)
+    else if (keyIs(bytes, k, ke, K.requestId)) requestId = quoted ? stringAt(bytes, v, ve) : undefined
+    else if (keyIs(bytes, k, ke, K.timestamp)) timestamp = quoted ? stringAt(bytes, v, ve) : undefined
+    else if (keyIs(bytes, k, ke, K.sessionId)) sessionId = quoted ? stringAt(bytes, v, ve) : undefined
+    else if (keyIs(bytes, k, ke, K.cwd)) cwd = quoted ? stringAt(bytes, v, ve) : undefined
+    else if (
+      keyIs(bytes, k, ke, K.isApiErrorMessage) ||
+      keyIs(bytes, k, ke, K.isSidechain) ||
+      keyIs(bytes, k, ke, K.quotaLimits) ||
+      keyIs(bytes, k, ke, K.apiErrorParams)
+    )
+      return undefined
+    const next = bytes[p++]
+    if (next === CLOSE_BRACE) break
+    if (next !== COMMA) return undefined
   }
+  if (p !== end || !type || !timestamp || !requestId || sessionId === undefined || cwd === undefined) return undefined
   return {
-    timestamp: string(TAIL_TIMESTAMP),
+    timestamp,
     model: head[2],
     messageId: head[1],
-    requestId: string(TAIL_REQUEST),
+    requestId,
     sidechain: HEAD_SIDECHAIN.exec(headText)?.[1] === 'true',
-    sessionId: string(TAIL_SESSION),
-    cwd: string(TAIL_CWD),
+    sessionId,
+    cwd,
     usage,
     limitResetsAt: undefined,
   }
 }
 
-/** Index of the `}` closing the object that starts at `start`, skipping strings; -1 if unbalanced. */
-function objectEnd(text: string, start: number): number {
-  let depth = 0
-  for (let i = start; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c === 123) depth++
-    else if (c === 125) {
-      if (--depth === 0) return i
-    } else if (c === 34) {
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i)
-        if (d === 92) i++
-        else if (d === 34) break
-      }
+interface FastUsage {
+  input_tokens: number | undefined
+  output_tokens: number | undefined
+  cache_creation_input_tokens: number | undefined
+  cache_read_input_tokens: number | undefined
+  cache_creation: { ephemeral_1h_input_tokens: number | undefined } | undefined
+}
+
+/** The `cache_creation` breakdown object in [p, e): only its 1-hour count matters. */
+function breakdownAt(bytes: Buffer, p: number, e: number): FastUsage['cache_creation'] {
+  const breakdown = { ephemeral_1h_input_tokens: undefined as number | undefined }
+  if (bytes[p] !== OPEN_BRACE) return undefined
+  if (bytes[p + 1] === CLOSE_BRACE) return p + 2 === e ? breakdown : undefined
+  for (p++; ;) {
+    p = readMember(bytes, p, e)
+    if (p < 0) return undefined
+    if (keyIs(bytes, member.key, member.keyEnd, K.oneHour)) {
+      breakdown.ephemeral_1h_input_tokens = digitsAt(bytes, member.value, member.valueEnd)
+      if (breakdown.ephemeral_1h_input_tokens === undefined) return undefined
     }
+    const next = bytes[p++]
+    if (next === CLOSE_BRACE) return p === e ? breakdown : undefined
+    if (next !== COMMA) return undefined
   }
-  return -1
 }
 
 /**

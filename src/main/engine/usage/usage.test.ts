@@ -12,7 +12,7 @@ import { tempDir } from '../../../../test/helpers/tempDir'
 import { AccountLedger } from './ledger'
 import { costUsd, createPriceBook, PRICES } from './pricing'
 import { summarize } from './summary'
-import { parseFully, parseTranscriptLine } from './transcriptLine'
+import { fastFields, parseFully, parseTranscriptLine } from './transcriptLine'
 
 const T0 = Date.parse('2026-11-27T09:10:00Z')
 const at = (minutes: number) => new Date(T0 + minutes * 60_000)
@@ -354,7 +354,11 @@ describe('fast line parsing', () => {
       for (const line of readFileSync(join(dir!, file), 'utf8').split('\n').filter(Boolean)) {
         expect(parseTranscriptLine(line)).toEqual(parseFully(line))
         compared++
-        if (line.includes('"type":"assistant"') && !line.includes('usage limit')) fast++
+        if (line.includes('"type":"assistant"') && !line.includes('usage limit')) {
+          // The fast path must really be taken for the layout Claude Code writes, not fall back silently.
+          expect(fastFields(Buffer.from(line))).toBeDefined()
+          fast++
+        }
       }
     expect(fast).toBeGreaterThan(100)
     expect(compared).toBeGreaterThan(fast)
@@ -379,13 +383,40 @@ describe('fast line parsing', () => {
       message: { ...base.message, id: 'm' },
     })
     const braces = assistantLine({ time: at(0), text: '}}} "usage":{ {{{', input: 1, output: 1 })
+    const withUsage = (usage: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ ...base, ...extra, message: { ...base.message, usage } })
     const tricky = [
       assistantLine({ time: at(0), cwd: 'C:\\Users\\dev', sessionId: 's"1' }),
       JSON.stringify(base),
       reordered,
       braces,
+      withUsage({ input_tokens: 1e3, output_tokens: 2 }),
+      withUsage({ input_tokens: '5', output_tokens: 2 }),
+      withUsage({ input_tokens: 5, output_tokens: 2, cache_creation_input_tokens: 9, cache_creation: null }),
+      withUsage({
+        input_tokens: 5,
+        output_tokens: 2,
+        cache_creation_input_tokens: 9,
+        cache_creation: { ephemeral_1h_input_tokens: null },
+      }),
+      withUsage({
+        input_tokens: 5,
+        output_tokens: 2,
+        cache_creation_input_tokens: 9,
+        cache_creation: { ephemeral_1h_input_tokens: 4 },
+        iterations: [{ a: [1, { b: '}' }] }],
+      }),
+      withUsage({ input_tokens: 5, output_tokens: 7, nested: { input_tokens: 99 } }),
+      withUsage({ input_tokens: 5, output_tokens: 7 }, { isApiErrorMessage: false, isSidechain: false }),
+      withUsage({ input_tokens: 5, output_tokens: 7 }, { type: 'user' }),
+      withUsage({ input_tokens: 5, output_tokens: 7 }, { timestamp: 12 }),
+      withUsage({ input_tokens: 5, output_tokens: 7 }).slice(0, -1), // truncated: being written
+      withUsage({ input_tokens: 5, output_tokens: 7 }) + ' ',
     ]
     for (const line of tricky) expect(parseTranscriptLine(line)).toEqual(parseFully(line))
+    // The plain variants still take the fast path.
+    expect(fastFields(Buffer.from(tricky[6]!))).toBeDefined()
+    expect(fastFields(Buffer.from(tricky[8]!))).toBeDefined()
     expect(parseTranscriptLine(JSON.stringify(base))).toMatchObject({
       key: 'm:r',
       sidechain: true,
