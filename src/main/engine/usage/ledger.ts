@@ -5,6 +5,8 @@ import { writeFileAtomic } from '../../store/atomicFile'
 import { EntryTable } from './entryTable'
 import { LineReader } from './lineReader'
 import { parseTranscriptLine } from './transcriptLine'
+import type { PriceBook } from './pricing'
+import { baseFits, summaryBase, type SummaryBase } from './summary'
 
 export interface FileState {
   readonly id: number
@@ -71,6 +73,8 @@ export class AccountLedger {
   readonly table = new EntryTable()
   readonly files = new Map<string, FileState>()
   limits: LimitHit[] = []
+  /** Blocks and days of the entries as they are now; dropped whenever an entry changes. Kept in the index. */
+  private base: SummaryBase | undefined
   private dirty = false
   private readonly reader = new LineReader()
 
@@ -98,7 +102,10 @@ export class AccountLedger {
         file.gone = true
         this.dirty = true
       }
-    if (this.table.version !== before) this.dirty = true
+    if (this.table.version !== before) {
+      this.dirty = true
+      this.base = undefined
+    }
     return { changed: this.table.version !== before, bytesRead, files: seen.size }
   }
 
@@ -180,6 +187,15 @@ export class AccountLedger {
     return 0
   }
 
+  /** The summary base for these prices, computed only when the entries (or prices, or time zone) changed. */
+  summaryBase(prices: PriceBook): SummaryBase {
+    if (!baseFits(this.base, this.table, prices)) {
+      this.base = summaryBase(this.table, prices)
+      this.dirty = true
+    }
+    return this.base
+  }
+
   private addLimit(hit: LimitHit): void {
     if (this.limits.some((l) => l.time === hit.time && l.resetsAt === hit.resetsAt)) return
     this.limits.push(hit)
@@ -201,6 +217,7 @@ export class AccountLedger {
         models: t.models,
         sessions: t.sessions,
         limits: this.limits,
+        summary: this.base ?? null,
         keysBytes: keys.length,
       }),
     )
@@ -257,6 +274,7 @@ export class AccountLedger {
         models: string[]
         sessions: { id: string; cwd: string | null }[]
         limits: LimitHit[]
+        summary: SummaryBase | null
         keysBytes: number
       }
       if (header.format !== FORMAT || header.configDir !== this.configDir) return false
@@ -294,6 +312,7 @@ export class AccountLedger {
       t.loadOrder(order)
       for (const file of header.files) this.files.set(file.path, file)
       this.limits = header.limits
+      this.base = Array.isArray(header.summary?.blocks) ? header.summary : undefined
       return true
     } catch (error) {
       if (!(error instanceof Error)) throw error
@@ -301,6 +320,7 @@ export class AccountLedger {
       this.files.clear()
       Object.assign(this.table, new EntryTable())
       this.limits = []
+      this.base = undefined
       return false
     }
   }

@@ -1,4 +1,4 @@
-import { BLOCK_MS, groupIntoBlocks, isBlockActive } from '../blocks'
+import { BLOCK_MS, blockWindowStartingAt, groupIntoBlocks, isBlockActive } from '../blocks'
 import type { AccountUsage } from '../ports'
 import type { EntryTable } from './entryTable'
 import type { LimitHit } from './ledger'
@@ -45,53 +45,134 @@ function localDate(t: number): string {
   return date
 }
 
-/** Blocks, the rolling week, per-day totals and limit state of one account's entries. */
-export function summarize(
-  table: EntryTable,
-  limits: readonly LimitHit[],
-  prices: PriceBook,
-  now: number,
-): UsageSummary {
+/** A block as computed from the entries: everything but whether it is active, which depends on the time. */
+export interface BlockBase extends Omit<BlockReport, 'isActive'> {
+  readonly firstMs: number
+  readonly lastMs: number
+}
+
+/**
+ * The part of a summary that depends only on the entries, the prices and the time zone (per-day
+ * totals are local dates): its blocks and days. It is kept in the index, so a restart with no new
+ * lines does not walk every entry again; `summarizeAt` adds what depends on the time.
+ */
+export interface SummaryBase {
+  /** Prices of the table's models as this base priced them: a price change makes the base stale. */
+  readonly pricesKey: string
+  readonly timeZone: string
+  readonly blocks: readonly BlockBase[]
+  readonly daily: readonly { date: string; costUsd: number; tokens: Tokens }[]
+}
+
+export function pricesKeyOf(table: EntryTable, prices: PriceBook): string {
+  return JSON.stringify(table.models.map((m) => prices.priceOf(m)))
+}
+
+export const currentTimeZone = (): string =>
+  `${Intl.DateTimeFormat().resolvedOptions().timeZone}${new Date(0).getTimezoneOffset()}`
+
+/** True when `base` still describes the table's entries under these prices here. */
+export function baseFits(base: SummaryBase | undefined, table: EntryTable, prices: PriceBook): base is SummaryBase {
+  return !!base && base.pricesKey === pricesKeyOf(table, prices) && base.timeZone === currentTimeZone()
+}
+
+/** Blocks and per-day totals of one account's live entries. */
+export function summaryBase(table: EntryTable, prices: PriceBook): SummaryBase {
   const live = table.order.filter((row) => table.isLive(row))
   const n = live.length
-  const rows = Uint32Array.from(live)
   const times = new Float64Array(n)
   const costs = new Float64Array(n)
   const modelPrices = table.models.map((m) => prices.priceOf(m))
   for (let i = 0; i < n; i++) {
-    const row = rows[i]!
-    const price = modelPrices[table.model[row]!]!.price
+    const row = live[i]!
     times[i] = table.time[row]!
-    costs[i] = rowCostUsd(table, row, price)
+    costs[i] = rowCostUsd(table, row, modelPrices[table.model[row]!]!.price)
   }
-  const addTokens = (tokens: Tokens, row: number) => addRowTokens(tokens, table, row)
-  const blocks: BlockReport[] = []
+  const blocks: BlockBase[] = []
   for (const group of groupIntoBlocks(times)) {
     const tokens = emptyTokens()
     let cost = 0
     let estimated = false
     const models = new Set<number>()
     for (let i = group.from; i < group.to; i++) {
-      const row = rows[i]!
-      addTokens(tokens, row)
+      const row = live[i]!
+      addRowTokens(tokens, table, row)
       cost += costs[i]!
       models.add(table.model[row]!)
     }
     for (const m of models) estimated ||= modelPrices[m]!.estimated
-    const last = times[group.to - 1]!
+    const firstMs = times[group.from]!
+    const lastMs = times[group.to - 1]!
     blocks.push({
       start: group.window.start.toISOString(),
       end: group.window.end.toISOString(),
-      isActive: isBlockActive(group.window, new Date(last), new Date(now)),
       tokens,
       costUsd: cost,
       entries: group.to - group.from,
       models: [...models].map((m) => table.models[m]!),
       estimated,
-      firstEntryAt: new Date(times[group.from]!).toISOString(),
-      lastEntryAt: new Date(last).toISOString(),
+      firstEntryAt: new Date(firstMs).toISOString(),
+      lastEntryAt: new Date(lastMs).toISOString(),
+      firstMs,
+      lastMs,
     })
   }
+  const daily = new Map<string, { date: string; costUsd: number; tokens: Tokens }>()
+  for (let i = 0; i < n; i++) {
+    const date = localDate(times[i]!)
+    let day = daily.get(date)
+    if (!day) daily.set(date, (day = { date, costUsd: 0, tokens: emptyTokens() }))
+    day.costUsd += costs[i]!
+    addRowTokens(day.tokens, table, live[i]!)
+  }
+  return { pricesKey: pricesKeyOf(table, prices), timeZone: currentTimeZone(), blocks, daily: [...daily.values()] }
+}
+
+/** The rolling week before `now`: whole blocks inside it by their totals, the rest entry by entry. */
+function weekOf(base: SummaryBase, table: EntryTable, prices: PriceBook, now: number): UsageSummary['week'] {
+  const from = now - WEEK_MS
+  const tokens = emptyTokens()
+  let costUsd = 0
+  let entries = 0
+  let oldest: number | null = null
+  for (const block of base.blocks) {
+    if (block.lastMs <= from || block.firstMs > now) continue
+    if (block.firstMs > from && block.lastMs <= now) {
+      oldest ??= block.firstMs
+      costUsd += block.costUsd
+      entries += block.entries
+      tokens.input += block.tokens.input
+      tokens.output += block.tokens.output
+      tokens.cacheCreation += block.tokens.cacheCreation
+      tokens.cacheRead += block.tokens.cacheRead
+      continue
+    }
+    // A block across either edge of the week: its entries are exactly those timed within it.
+    const part = totalsBetween(table, prices, null, Math.max(block.firstMs, from + 1), Math.min(block.lastMs, now) + 1)
+    if (part.entries === 0) continue
+    oldest ??= part.firstMs
+    costUsd += part.costUsd
+    entries += part.entries
+    tokens.input += part.tokens.input
+    tokens.output += part.tokens.output
+    tokens.cacheCreation += part.tokens.cacheCreation
+    tokens.cacheRead += part.tokens.cacheRead
+  }
+  return { costUsd, tokens, entries, freesAt: oldest === null ? null : new Date(oldest + WEEK_MS).toISOString() }
+}
+
+/** The summary at `now` from a base that fits the entries (see `baseFits`). */
+export function summarizeAt(
+  base: SummaryBase,
+  table: EntryTable,
+  limits: readonly LimitHit[],
+  prices: PriceBook,
+  now: number,
+): UsageSummary {
+  const blocks: BlockReport[] = base.blocks.map(({ firstMs, lastMs, ...block }) => ({
+    ...block,
+    isActive: isBlockActive(blockWindowStartingAt(new Date(firstMs)), new Date(lastMs), new Date(now)),
+  }))
   const active = blocks.at(-1)?.isActive ? blocks.at(-1)! : null
   let current: CurrentBlock | null = null
   if (active) {
@@ -106,43 +187,28 @@ export function summarize(
       projectedCostUsd: active.costUsd + burn * hoursLeft,
     }
   }
-  const weekTokens = emptyTokens()
-  let weekCost = 0
-  let weekEntries = 0
-  let oldestInWeek: number | null = null
-  const daily = new Map<string, { date: string; costUsd: number; tokens: Tokens }>()
-  for (let i = 0; i < n; i++) {
-    const row = rows[i]!
-    const t = times[i]!
-    const date = localDate(t)
-    let day = daily.get(date)
-    if (!day) daily.set(date, (day = { date, costUsd: 0, tokens: emptyTokens() }))
-    day.costUsd += costs[i]!
-    addTokens(day.tokens, row)
-    if (t > now - WEEK_MS && t <= now) {
-      oldestInWeek ??= t
-      weekCost += costs[i]!
-      weekEntries++
-      addTokens(weekTokens, row)
-    }
-  }
   const inForce = limits.filter((l) => l.resetsAt > now).map((l) => l.resetsAt)
   return {
     blocks,
     current,
-    week: {
-      costUsd: weekCost,
-      tokens: weekTokens,
-      entries: weekEntries,
-      freesAt: oldestInWeek === null ? null : new Date(oldestInWeek + WEEK_MS).toISOString(),
-    },
-    daily: [...daily.values()],
+    week: weekOf(base, table, prices, now),
+    daily: base.daily.map((d) => ({ ...d, tokens: { ...d.tokens } })),
     limitedUntil: inForce.length ? new Date(Math.max(...inForce)).toISOString() : null,
     limitHits: limits.map((l) => ({
       at: new Date(l.time).toISOString(),
       resetsAt: new Date(l.resetsAt).toISOString(),
     })),
   }
+}
+
+/** Blocks, the rolling week, per-day totals and limit state of one account's entries. */
+export function summarize(
+  table: EntryTable,
+  limits: readonly LimitHit[],
+  prices: PriceBook,
+  now: number,
+): UsageSummary {
+  return summarizeAt(summaryBase(table, prices), table, limits, prices, now)
 }
 
 /** The figures allocation and health need. */
@@ -166,7 +232,7 @@ export function totalsBetween(
   cwd: string | null,
   from: number,
   to: number,
-): { tokens: Tokens; costUsd: number; entries: number } {
+): { tokens: Tokens; costUsd: number; entries: number; firstMs: number | null } {
   const order = table.order
   let lo = 0
   let hi = order.length
@@ -178,13 +244,15 @@ export function totalsBetween(
   const tokens = emptyTokens()
   let costUsd = 0
   let entries = 0
+  let firstMs: number | null = null
   for (let i = lo; i < order.length; i++) {
     const row = order[i]!
     if (table.time[row]! >= to) break
     if (!table.isLive(row) || (cwd !== null && table.sessions[table.session[row]!]?.cwd !== cwd)) continue
+    firstMs ??= table.time[row]!
     addRowTokens(tokens, table, row)
     costUsd += rowCostUsd(table, row, prices.priceOf(table.models[table.model[row]!]!).price)
     entries++
   }
-  return { tokens, costUsd, entries }
+  return { tokens, costUsd, entries, firstMs }
 }

@@ -1,4 +1,13 @@
-import { appendFileSync, chmodSync, rmSync, truncateSync, unlinkSync, writeFileSync, renameSync } from 'node:fs'
+import {
+  appendFileSync,
+  chmodSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  renameSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
@@ -11,7 +20,7 @@ import {
 import { tempDir } from '../../../../test/helpers/tempDir'
 import { AccountLedger } from './ledger'
 import { costUsd, createPriceBook, PRICES } from './pricing'
-import { summarize } from './summary'
+import { summarize, summarizeAt } from './summary'
 import { fastFields, parseFully, parseTranscriptLine } from './transcriptLine'
 
 const T0 = Date.parse('2026-11-27T09:10:00Z')
@@ -339,6 +348,61 @@ describe('summary', () => {
     expect(s.current!.projectedCostUsd).toBeCloseTo(6 + 6 * 3)
     expect(s.week.costUsd).toBeCloseTo(9)
     expect(s.week.freesAt).toBe('2026-12-04T02:10:00.000Z')
+  })
+
+  it('restarts from the blocks and days kept in the index, and still moves the week and the active block with the clock', () => {
+    const { transcript, ledger } = account()
+    // Bursts of entries over nine days, so week edges fall inside blocks as the clock moves.
+    const lines: string[] = []
+    let t = Date.parse('2026-11-18T00:20:00Z')
+    for (let i = 0; i < 400; i++) {
+      t += (i % 7 === 0 ? 5.5 * 3_600_000 : 0) + ((i * 37) % 50) * 60_000
+      lines.push(
+        assistantLine({
+          time: new Date(t),
+          messageId: `m${i}`,
+          requestId: `r${i}`,
+          input: 1000 + i,
+          output: i,
+          cacheWrite: i % 3,
+        }),
+      )
+    }
+    appendLines(transcript, lines)
+    const first = ledger()
+    first.ingest()
+    first.summaryBase(prices)
+    first.save()
+    const stored = readFileSync(first.indexPath)
+    const second = ledger()
+    expect(second.ingest()).toMatchObject({ changed: false })
+    const base = second.summaryBase(prices)
+    second.save()
+    expect(readFileSync(second.indexPath).equals(stored)).toBe(true) // reused as stored, nothing recomputed
+    // The week by brute force over every entry, for each hour from the first entry to a day after the last.
+    const rows = Array.from(second.table.order)
+    for (let now = Date.parse('2026-11-18T00:00:00Z'); now < t + 86_400_000; now += 3_600_000 + 7 * 60_000) {
+      const inWeek = rows.filter((r) => second.table.time[r]! > now - 7 * 86_400_000 && second.table.time[r]! <= now)
+      const s = summarizeAt(base, second.table, second.limits, prices, now)
+      const full = summarize(second.table, second.limits, prices, now)
+      expect(s.week.entries).toBe(inWeek.length)
+      expect(s.week.tokens.input).toBe(inWeek.reduce((n, r) => n + second.table.input[r]!, 0))
+      expect(s.week.freesAt).toBe(
+        inWeek.length ? new Date(second.table.time[inWeek[0]!]! + 7 * 86_400_000).toISOString() : null,
+      )
+      expect(s.week.costUsd).toBeCloseTo(full.week.costUsd, 9)
+      expect(s.blocks).toEqual(full.blocks)
+      expect(s.current).toEqual(full.current)
+      expect(s.daily).toEqual(full.daily)
+    }
+    // New prices or a new line make the stored base stale.
+    const dearer = createPriceBook({ sonnet: { ...PRICES.sonnet4, input: 30 } })
+    expect(second.summaryBase(dearer)).not.toBe(base)
+    expect(second.summaryBase(dearer).blocks[0]!.costUsd).toBeGreaterThan(base.blocks[0]!.costUsd)
+    appendLines(transcript, [assistantLine({ time: new Date(t + 60_000), messageId: 'n', requestId: 'n', input: 5 })])
+    const before = second.summaryBase(prices)
+    second.ingest()
+    expect(second.summaryBase(prices).blocks.at(-1)!.entries).toBe(before.blocks.at(-1)!.entries + 1)
   })
 })
 

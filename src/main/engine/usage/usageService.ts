@@ -5,7 +5,7 @@ import { Emitter } from '../emitter'
 import type { AccountUsage, UsageSource } from '../ports'
 import { AccountLedger, type FileState } from './ledger'
 import { createPriceBook, type PriceBook } from './pricing'
-import { accountUsageOf, summarize, totalsBetween } from './summary'
+import { accountUsageOf, summarizeAt, totalsBetween } from './summary'
 import type { Diagnostics, UsageSummary } from '../../../shared/schemas/usage'
 
 export interface UsageAccount {
@@ -44,6 +44,7 @@ export function createUsageService(options: UsageServiceOptions) {
       ledger = new AccountLedger(account.configDir, AccountLedger.indexPathFor(options.indexDir, account.configDir))
       ledger.load()
       ledger.ingest()
+      ledger.summaryBase(prices) // kept in the index with the entries, so one write holds both
       ledger.save()
       ledgers.set(account.configDir, ledger)
     }
@@ -56,7 +57,8 @@ export function createUsageService(options: UsageServiceOptions) {
     const cached = summaries.get(account.configDir)
     if (cached && cached.version === ledger.table.version && cached.prices === prices && t - cached.at < SUMMARY_TTL_MS)
       return cached.summary
-    const summary = summarize(ledger.table, ledger.limits, prices, t)
+    const summary = summarizeAt(ledger.summaryBase(prices), ledger.table, ledger.limits, prices, t)
+    ledger.save() // only writes when the base had to be recomputed (new prices)
     summaries.set(account.configDir, { version: ledger.table.version, at: t, prices, summary })
     return summary
   }
@@ -70,6 +72,7 @@ export function createUsageService(options: UsageServiceOptions) {
       return true
     }
     const result = ledger.ingest()
+    if (result.changed) ledger.summaryBase(prices)
     ledger.save()
     if (result.changed) didChangeUsage.fire(account.id)
     return result.changed
