@@ -23,7 +23,7 @@ export class EntryTable {
   flags = new Uint8Array(1024)
   /** Dedupe key of each row ('' when it has none); split lazily from the index text on first need. */
   private keyList: string[] | undefined = []
-  private keysText: string | undefined
+  private keysBytes: Buffer | undefined
   models: string[] = []
   sessions: { id: string; cwd: string | null }[] = []
   /** Every row, kept in time order lazily: appends are cheap, the sort happens when someone reads `order`. */
@@ -36,7 +36,7 @@ export class EntryTable {
   private sessionIds = new Map<string, number>()
 
   private grow(): void {
-    const cap = this.time.length * 2
+    const cap = Math.max(1024, this.time.length * 2) // a table loaded from an index has no spare room
     const resize = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(a: T): T => {
       const next = new (a.constructor as new (n: number) => T)(cap)
       next.set(a)
@@ -184,8 +184,8 @@ export class EntryTable {
 
   keys(): string[] {
     if (!this.keyList) {
-      this.keyList = this.size === 0 ? [] : (this.keysText ?? '').split('\n')
-      this.keysText = undefined
+      this.keyList = this.size === 0 ? [] : (this.keysBytes?.toString('utf8') ?? '').split('\n')
+      this.keysBytes = undefined
       if (this.keyList.length !== this.size)
         throw new Error(`index holds ${this.keyList.length} keys for ${this.size} rows`)
     }
@@ -193,13 +193,13 @@ export class EntryTable {
   }
 
   /** The keys as stored in the index (one per row, newline-separated), without splitting them. */
-  keysAsText(): string {
-    return this.keyList ? this.keyList.slice(0, this.size).join('\n') : (this.keysText ?? '')
+  keysAsBytes(): Buffer {
+    return this.keyList ? Buffer.from(this.keyList.slice(0, this.size).join('\n')) : (this.keysBytes ?? Buffer.alloc(0))
   }
 
   /** Takes the keys from an index as text; they are split only when a new line needs deduplicating. */
-  loadKeysText(text: string): void {
-    this.keysText = text
+  loadKeysBytes(bytes: Buffer): void {
+    this.keysBytes = bytes
     this.keyList = undefined
     this.byKey = undefined
   }

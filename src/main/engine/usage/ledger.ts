@@ -39,30 +39,67 @@ const MAGIC = 0x58495041 // "APIX"
 const FORMAT = 2
 const COLUMNS = 11
 
+/** One directory's entries as last read, with its mtime then: reused while the mtime is unchanged. */
+interface DirListing {
+  /** mtime (ms) when listed. */
+  readonly m: number
+  /** When it was listed (ms). */
+  readonly at: number
+  /** Subdirectory names. */
+  readonly d: readonly string[]
+  /** Transcript file names. */
+  readonly f: readonly string[]
+}
+
 /**
- * Transcript files under `<configDir>/projects/`, sub-agent files included. A hand-written walk:
- * Node 20's recursive readdirSync took three times as long on a 3,000-file tree.
+ * A listing is trusted only if it was taken well after the directory last changed: a change in the
+ * same timestamp tick as the listing would not move the mtime (git's "racy" rule; 2 s covers the
+ * coarsest file systems).
  */
-function listTranscripts(projects: string): string[] {
-  const found: string[] = []
-  const walk = (dir: string, top: boolean) => {
-    let entries: Dirent[]
+const RACY_MS = 2_000
+
+/**
+ * Transcript files under `<configDir>/projects/`, sub-agent files included. A hand-written walk (Node
+ * 20's recursive readdirSync took three times as long on a 3,000-file tree) that re-reads only the
+ * directories whose mtime moved: adding, removing or renaming an entry changes its directory's mtime,
+ * appending to a file does not (files are stat'ed one by one anyway). `listings` is keyed by the path
+ * relative to `projects`; the walk returns the listings it used, for next time.
+ */
+function listTranscripts(
+  projects: string,
+  listings: ReadonlyMap<string, DirListing>,
+): { files: string[]; listings: Map<string, DirListing> } {
+  const files: string[] = []
+  const used = new Map<string, DirListing>()
+  const walk = (relative: string, top: boolean) => {
+    const dir = relative ? join(projects, relative) : projects
+    let listing: DirListing
     try {
-      entries = readdirSync(dir, { withFileTypes: true })
+      const mtime = statSync(dir).mtimeMs
+      const cached = listings.get(relative)
+      if (cached && cached.m === mtime && cached.at - mtime > RACY_MS) listing = cached
+      else {
+        const at = Date.now()
+        const entries = readdirSync(dir, { withFileTypes: true })
+        listing = {
+          m: mtime,
+          at,
+          d: entries.filter((e) => e.isDirectory()).map((e) => e.name),
+          f: entries.filter((e) => !e.isDirectory() && e.name.endsWith('.jsonl')).map((e) => e.name),
+        }
+      }
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       // A missing projects/ is an account never used; a folder vanishing mid-walk is Claude Code's cleanup.
       if (code === 'ENOENT' || code === 'ENOTDIR' || (!top && code === 'EACCES')) return
       throw error
     }
-    for (const entry of entries) {
-      const path = join(dir, entry.name)
-      if (entry.isDirectory()) walk(path, false)
-      else if (entry.name.endsWith('.jsonl')) found.push(path)
-    }
+    used.set(relative, listing)
+    for (const name of listing.f) files.push(join(dir, name))
+    for (const name of listing.d) walk(relative ? `${relative}/${name}` : name, false)
   }
-  walk(projects, true)
-  return found
+  walk('', true)
+  return { files, listings: used }
 }
 
 /**
@@ -75,6 +112,7 @@ export class AccountLedger {
   limits: LimitHit[] = []
   /** Blocks and days of the entries as they are now; dropped whenever an entry changes. Kept in the index. */
   private base: SummaryBase | undefined
+  private listings = new Map<string, DirListing>()
   private dirty = false
   private readonly reader = new LineReader()
 
@@ -93,7 +131,14 @@ export class AccountLedger {
     const seen = new Set<string>()
     let bytesRead = 0
     const before = this.table.version
-    for (const path of listTranscripts(projects)) {
+    const walked = listTranscripts(projects, this.listings)
+    if (
+      walked.listings.size !== this.listings.size ||
+      [...walked.listings].some(([k, v]) => this.listings.get(k) !== v)
+    )
+      this.dirty = true
+    this.listings = walked.listings
+    for (const path of walked.files) {
       seen.add(path)
       bytesRead += this.ingestFile(path)
     }
@@ -207,7 +252,7 @@ export class AccountLedger {
   save(): void {
     if (!this.dirty) return
     const t = this.table
-    const keys = Buffer.from(t.keysAsText())
+    const keys = t.keysAsBytes()
     const header = Buffer.from(
       JSON.stringify({
         format: FORMAT,
@@ -218,6 +263,7 @@ export class AccountLedger {
         sessions: t.sessions,
         limits: this.limits,
         summary: this.base ?? null,
+        dirs: [...this.listings],
         keysBytes: keys.length,
       }),
     )
@@ -275,20 +321,26 @@ export class AccountLedger {
         sessions: { id: string; cwd: string | null }[]
         limits: LimitHit[]
         summary: SummaryBase | null
+        dirs?: [string, DirListing][]
         keysBytes: number
       }
       if (header.format !== FORMAT || header.configDir !== this.configDir) return false
       const n = header.rows
       let at = Math.ceil((8 + headerLength) / 8) * 8
-      const cap = Math.max(1024, n)
+      // Columns are views on the file's bytes where aligned (no copy); the table copies on its first growth.
       const take = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(
-        Type: new (length: number) => T,
+        Type: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; new (length: number): T },
         width: number,
       ): T => {
         const end = at + n * width
         if (end > data.length) throw new Error('index truncated')
-        const out = new Type(cap)
-        new Uint8Array(out.buffer).set(data.subarray(at, end))
+        const offset = data.byteOffset + at
+        let out: T
+        if (offset % width === 0) out = new Type(data.buffer, offset, n)
+        else {
+          out = new Type(n)
+          new Uint8Array(out.buffer).set(data.subarray(at, end))
+        }
         at = end + ((8 - ((n * width) % 8)) % 8)
         return out
       }
@@ -305,7 +357,7 @@ export class AccountLedger {
       t.flags = take(Uint8Array, 1)
       const order = take(Uint32Array, 4)
       if (data.length - at !== header.keysBytes) throw new Error('index keys do not match its header')
-      t.loadKeysText(data.toString('utf8', at))
+      t.loadKeysBytes(data.subarray(at))
       t.size = n
       t.models = header.models
       t.sessions = header.sessions
@@ -313,6 +365,7 @@ export class AccountLedger {
       for (const file of header.files) this.files.set(file.path, file)
       this.limits = header.limits
       this.base = Array.isArray(header.summary?.blocks) ? header.summary : undefined
+      this.listings = new Map(Array.isArray(header.dirs) ? header.dirs : [])
       return true
     } catch (error) {
       if (!(error instanceof Error)) throw error
@@ -321,6 +374,7 @@ export class AccountLedger {
       Object.assign(this.table, new EntryTable())
       this.limits = []
       this.base = undefined
+      this.listings = new Map()
       return false
     }
   }

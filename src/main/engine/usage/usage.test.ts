@@ -5,6 +5,7 @@ import {
   rmSync,
   truncateSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
   renameSync,
 } from 'node:fs'
@@ -37,6 +38,12 @@ function account() {
     return l
   }
   return { configDir, indexDir, transcript, ledger }
+}
+
+/** The JSON header of an index file. */
+function indexHeader(path: string): { summary: unknown } {
+  const data = readFileSync(path)
+  return JSON.parse(data.toString('utf8', 8, 8 + data.readUInt32LE(4)))
 }
 
 function totals(ledger: AccountLedger, now = T0 + 3_600_000) {
@@ -315,6 +322,32 @@ describe('ingestion', () => {
     expect(totals(again).input).toBe(501)
   })
 
+  it('reuses folder listings only while their mtime stands still, so new files and folders are always found', () => {
+    const { configDir, transcript, ledger } = account()
+    appendLines(transcript, [assistantLine({ time: at(0), messageId: 'a', requestId: 'a', input: 1 })])
+    const hourAgo = new Date(Date.now() - 3_600_000)
+    const projects = join(configDir, 'projects')
+    for (const dir of [projects, join(projects, '-home-dev-project')]) utimesSync(dir, hourAgo, hourAgo)
+    const first = ledger()
+    first.ingest()
+    first.save()
+    // A new file in a listed folder, and a new sub-agent folder: both move a folder's mtime.
+    const subagent = join(configDir, 'projects', '-home-dev-project', 'session-1', 'subagents', 'agent-1.jsonl')
+    appendLines(join(configDir, 'projects', '-home-dev-project', 'session-2.jsonl'), [
+      assistantLine({ time: at(1), messageId: 'b', requestId: 'b', input: 10 }),
+    ])
+    appendLines(subagent, [assistantLine({ time: at(2), messageId: 'c', requestId: 'c', input: 100, sidechain: true })])
+    const second = ledger()
+    expect(second.ingest()).toMatchObject({ changed: true, files: 3 })
+    expect(totals(second).input).toBe(111)
+    // An append to a file in an unchanged folder is found too (files are stat'ed every time).
+    second.save()
+    appendLines(transcript, [assistantLine({ time: at(3), messageId: 'd', requestId: 'd', input: 1000 })])
+    const third = ledger()
+    third.ingest()
+    expect(totals(third).input).toBe(1111)
+  })
+
   it('records usage-limit hits and the time the account frees up', () => {
     const { transcript, ledger } = account()
     const resets = Math.floor((T0 + 4 * 3_600_000) / 1000)
@@ -373,12 +406,13 @@ describe('summary', () => {
     first.ingest()
     first.summaryBase(prices)
     first.save()
-    const stored = readFileSync(first.indexPath)
+    const storedBase = indexHeader(first.indexPath).summary
     const second = ledger()
     expect(second.ingest()).toMatchObject({ changed: false })
     const base = second.summaryBase(prices)
     second.save()
-    expect(readFileSync(second.indexPath).equals(stored)).toBe(true) // reused as stored, nothing recomputed
+    expect(base).toEqual(storedBase) // reused as stored
+    expect(indexHeader(second.indexPath).summary).toEqual(storedBase)
     // The week by brute force over every entry, for each hour from the first entry to a day after the last.
     const rows = Array.from(second.table.order)
     for (let now = Date.parse('2026-11-18T00:00:00Z'); now < t + 86_400_000; now += 3_600_000 + 7 * 60_000) {
