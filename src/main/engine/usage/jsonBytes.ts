@@ -61,9 +61,8 @@ export function digitsAt(b: Uint8Array, p: number, e: number): number | undefine
 
 /** The string value whose quotes are at `p` and `e - 1`, decoded exactly as JSON.parse would. */
 export function stringAt(b: Buffer, p: number, e: number): string {
-  const escape = b.indexOf(BACKSLASH, p)
-  if (escape === -1 || escape >= e) return b.toString('utf8', p + 1, e - 1)
-  return JSON.parse(b.toString('utf8', p, e)) as string
+  for (let i = p + 1; i < e - 1; i++) if (b[i] === BACKSLASH) return JSON.parse(b.toString('utf8', p, e)) as string
+  return b.toString('utf8', p + 1, e - 1)
 }
 
 /** True when the bytes [p, e) are exactly `expected`. */

@@ -41,11 +41,6 @@ function limitResetIn(content: unknown): number | undefined {
 
 import { bytesAre, digitsAt, keyIs, member, readMember, stringAt } from './jsonBytes'
 
-const QUOTE = 34
-const COMMA = 44
-const OPEN_BRACE = 123
-const CLOSE_BRACE = 125
-
 /** The fields of one line, wherever they came from (the fast path or JSON.parse). */
 interface Fields {
   readonly timestamp: unknown
@@ -65,65 +60,87 @@ interface Fields {
  */
 export function parseTranscriptLine(line: string | Buffer, mentionsLimit?: boolean): TranscriptLine {
   const bytes = typeof line === 'string' ? Buffer.from(line) : line
-  const fast = (mentionsLimit ?? bytes.indexOf(LIMIT_TEXT_BYTES) !== -1) ? undefined : fastFields(bytes)
-  return fast ? fromFields(fast) : parseFully(bytes.toString('utf8'))
+  const fast = (mentionsLimit ?? bytes.indexOf(LIMIT_TEXT_BYTES) !== -1) ? undefined : parseFast(bytes)
+  return fast ?? parseFully(bytes.toString('utf8'))
 }
 
-const CONTENT = Buffer.from('"content":')
-const USAGE_OBJECT = Buffer.from('"usage":{')
-const LIMIT_TEXT_BYTES = Buffer.from('usage limit reached')
-const API_ERROR = '"isApiErrorMessage":true'
-
+const bytesOf = (text: string) => Buffer.from(text)
+const CONTENT = bytesOf('"content":')
+const USAGE_OBJECT = bytesOf('"usage":{')
+const LIMIT_TEXT_BYTES = bytesOf('usage limit reached')
+const K = {
+  input: bytesOf('input_tokens'),
+  output: bytesOf('output_tokens'),
+  cacheCreation: bytesOf('cache_creation_input_tokens'),
+  cacheRead: bytesOf('cache_read_input_tokens'),
+  breakdown: bytesOf('cache_creation'),
+  oneHour: bytesOf('ephemeral_1h_input_tokens'),
+  type: bytesOf('type'),
+  requestId: bytesOf('requestId'),
+  timestamp: bytesOf('timestamp'),
+  sessionId: bytesOf('sessionId'),
+  cwd: bytesOf('cwd'),
+  isSidechain: bytesOf('isSidechain'),
+  isApiErrorMessage: bytesOf('isApiErrorMessage'),
+  quotaLimits: bytesOf('quotaLimits'),
+  apiErrorParams: bytesOf('apiErrorParams'),
+}
+const ASSISTANT = bytesOf('"assistant"')
+const NULL = bytesOf('null')
+const API_ERROR_TEXT = '"isApiErrorMessage":true'
 const HEAD_SIDECHAIN = /"isSidechain":(true|false)[,}]/
 const HEAD_MESSAGE = /"message":\{"id":"([^"\\]*)","type":"message","role":"assistant","model":"([^"\\]*)",$/
+const QUOTE = 34
+const COMMA = 44
+const OPEN_BRACE = 123
+const CLOSE_BRACE = 125
+const NONE = -2 // a field not present (distinct from -1, a value that is not plain digits)
 
-const key = (text: string) => Buffer.from(text)
-const K = {
-  input: key('input_tokens'),
-  output: key('output_tokens'),
-  cacheCreation: key('cache_creation_input_tokens'),
-  cacheRead: key('cache_read_input_tokens'),
-  breakdown: key('cache_creation'),
-  oneHour: key('ephemeral_1h_input_tokens'),
-  type: key('type'),
-  requestId: key('requestId'),
-  timestamp: key('timestamp'),
-  sessionId: key('sessionId'),
-  cwd: key('cwd'),
-  isSidechain: key('isSidechain'),
-  isApiErrorMessage: key('isApiErrorMessage'),
-  quotaLimits: key('quotaLimits'),
-  apiErrorParams: key('apiErrorParams'),
+/**
+ * Strings that repeat from line to line (session id, folder) are decoded once and reused while
+ * their bytes stay the same.
+ */
+class RepeatedString {
+  private bytes = Buffer.alloc(0)
+  private text = ''
+  /** The string whose quotes are at `p` and `e - 1`. */
+  at(b: Buffer, p: number, e: number): string {
+    if (!bytesAre(b, p, e, this.bytes)) {
+      this.text = stringAt(b, p, e)
+      this.bytes = Buffer.from(b.subarray(p, e))
+    }
+    return this.text
+  }
 }
-const ASSISTANT = key('"assistant"')
-const NULL = key('null')
+const repeated = { session: new RepeatedString(), cwd: new RepeatedString() }
 
 /**
  * Claude Code writes assistant lines with a fixed layout: `{…,"isSidechain":…,"message":{"id","type",
  * "role","model","content":[…],…,"usage":{…},…},"requestId",…,"type":"assistant",…,"timestamp",…}`.
- * Most of a line is its content, which usage does not need; this reads the head before the content and
- * walks the rest from the usage object on, on its bytes. Anything unexpected (another layout, an API
- * error, a missing field, a token count that is not plain digits, escapes in an id) returns undefined and
- * the line is parsed in full. Tests check both paths agree on every line of a generated corpus, of the
- * real CLI's transcripts and of hand-made tricky lines. The caller has already ruled out the limit text.
+ * Most of a line is its content, which usage does not need: this reads the head before the content
+ * and walks the rest from the usage object on, all on the bytes, without building anything but the
+ * strings it returns. Anything unexpected (another layout, an API error, a missing field, a token count
+ * that is not plain digits, escapes in an id) returns undefined and the line is
+ * parsed in full. Tests check both paths agree on every line of a generated corpus, of the real CLI's
+ * transcripts and of hand-made tricky lines. The caller has already ruled out the limit text.
  */
-export function fastFields(bytes: Buffer): Fields | undefined {
+export function parseFast(bytes: Buffer): TranscriptLine | undefined {
   const contentAt = bytes.indexOf(CONTENT)
   if (contentAt < 0) return undefined
   const usageAt = bytes.lastIndexOf(USAGE_OBJECT)
   if (usageAt < contentAt) return undefined
+  // The head, decoded up to the content (a couple of hundred bytes): ids, model, sidechain.
   const headText = bytes.toString('utf8', 0, contentAt)
   const head = HEAD_MESSAGE.exec(headText)
-  if (!head || headText.includes(API_ERROR)) return undefined
+  if (!head || headText.includes(API_ERROR_TEXT)) return undefined
+  const sidechain = HEAD_SIDECHAIN.exec(headText)
+  if (sidechain && headText.indexOf('"isSidechain":', sidechain.index + 1) !== -1) return undefined // twice: the last wins
   const end = bytes.length
-  const m = member
-  const usage: FastUsage = {
-    input_tokens: undefined,
-    output_tokens: undefined,
-    cache_creation_input_tokens: undefined,
-    cache_read_input_tokens: undefined,
-    cache_creation: undefined,
-  }
+  let input = NONE
+  let output = NONE
+  let cacheWrite = NONE
+  let cacheRead = NONE
+  let oneHour = NONE
   // The usage object: `"usage":{` is 9 bytes, the first key follows.
   let p = usageAt + 9
   if (bytes[p] === CLOSE_BRACE) p++
@@ -131,20 +148,15 @@ export function fastFields(bytes: Buffer): Fields | undefined {
     for (;;) {
       p = readMember(bytes, p, end)
       if (p < 0) return undefined
-      const { key: k, keyEnd: ke, value: v, valueEnd: ve } = m
-      if (keyIs(bytes, k, ke, K.input)) {
-        if ((usage.input_tokens = digitsAt(bytes, v, ve)) === undefined) return undefined
-      } else if (keyIs(bytes, k, ke, K.output)) {
-        if ((usage.output_tokens = digitsAt(bytes, v, ve)) === undefined) return undefined
-      } else if (keyIs(bytes, k, ke, K.cacheCreation)) {
-        if ((usage.cache_creation_input_tokens = digitsAt(bytes, v, ve)) === undefined) return undefined
-      } else if (keyIs(bytes, k, ke, K.cacheRead)) {
-        if ((usage.cache_read_input_tokens = digitsAt(bytes, v, ve)) === undefined) return undefined
-      } else if (keyIs(bytes, k, ke, K.breakdown)) {
+      const { key: k, keyEnd: ke, value: v, valueEnd: ve } = member
+      if (keyIs(bytes, k, ke, K.input)) input = digitsAt(bytes, v, ve) ?? -1
+      else if (keyIs(bytes, k, ke, K.output)) output = digitsAt(bytes, v, ve) ?? -1
+      else if (keyIs(bytes, k, ke, K.cacheCreation)) cacheWrite = digitsAt(bytes, v, ve) ?? -1
+      else if (keyIs(bytes, k, ke, K.cacheRead)) cacheRead = digitsAt(bytes, v, ve) ?? -1
+      else if (keyIs(bytes, k, ke, K.breakdown))
         // null (or a later null) means no breakdown, as JSON.parse would have it.
-        if (bytesAre(bytes, v, ve, NULL)) usage.cache_creation = undefined
-        else if ((usage.cache_creation = breakdownAt(bytes, v, ve)) === undefined) return undefined
-      }
+        oneHour = bytesAre(bytes, v, ve, NULL) ? NONE : oneHourIn(bytes, v, ve)
+      if (input === -1 || output === -1 || cacheWrite === -1 || cacheRead === -1 || oneHour === -1) return undefined
       const next = bytes[p++]
       if (next === CLOSE_BRACE) break
       if (next !== COMMA) return undefined
@@ -163,19 +175,19 @@ export function fastFields(bytes: Buffer): Fields | undefined {
   if (bytes[p] !== COMMA) return undefined
   let type = false
   let requestId: string | undefined
-  let timestamp: string | undefined
+  let time = Number.NaN
   let sessionId: string | undefined
   let cwd: string | undefined
   for (p++; ;) {
     p = readMember(bytes, p, end)
     if (p < 0) return undefined
-    const { key: k, keyEnd: ke, value: v, valueEnd: ve } = m
+    const { key: k, keyEnd: ke, value: v, valueEnd: ve } = member
     const quoted = bytes[v] === QUOTE
     if (keyIs(bytes, k, ke, K.type)) type = bytesAre(bytes, v, ve, ASSISTANT)
     else if (keyIs(bytes, k, ke, K.requestId)) requestId = quoted ? stringAt(bytes, v, ve) : undefined
-    else if (keyIs(bytes, k, ke, K.timestamp)) timestamp = quoted ? stringAt(bytes, v, ve) : undefined
-    else if (keyIs(bytes, k, ke, K.sessionId)) sessionId = quoted ? stringAt(bytes, v, ve) : undefined
-    else if (keyIs(bytes, k, ke, K.cwd)) cwd = quoted ? stringAt(bytes, v, ve) : undefined
+    else if (keyIs(bytes, k, ke, K.timestamp)) time = quoted ? Date.parse(stringAt(bytes, v, ve)) : Number.NaN
+    else if (keyIs(bytes, k, ke, K.sessionId)) sessionId = quoted ? repeated.session.at(bytes, v, ve) : undefined
+    else if (keyIs(bytes, k, ke, K.cwd)) cwd = quoted ? repeated.cwd.at(bytes, v, ve) : undefined
     else if (
       keyIs(bytes, k, ke, K.isApiErrorMessage) ||
       keyIs(bytes, k, ke, K.isSidechain) ||
@@ -187,43 +199,44 @@ export function fastFields(bytes: Buffer): Fields | undefined {
     if (next === CLOSE_BRACE) break
     if (next !== COMMA) return undefined
   }
-  if (p !== end || !type || !timestamp || !requestId || sessionId === undefined || cwd === undefined) return undefined
+  // Whatever the full parse would judge differently (a bad timestamp, missing counts) it judges itself.
+  if (p !== end || !type || !requestId || sessionId === undefined || cwd === undefined) return undefined
+  if (Number.isNaN(time) || input < 0 || output < 0) return undefined
+  const written = cacheWrite < 0 ? 0 : cacheWrite
+  // The 1-hour share comes from the breakdown; without one, every cache write is priced at the 5-minute rate.
+  const written1h = Math.min(written, oneHour < 0 ? 0 : oneHour)
+  const messageId = head[1]!
+  const model = head[2]!
   return {
-    timestamp,
-    model: head[2],
-    messageId: head[1],
-    requestId,
-    sidechain: HEAD_SIDECHAIN.exec(headText)?.[1] === 'true',
+    kind: 'usage',
+    key: messageId && requestId ? `${messageId}:${requestId}` : null,
+    time,
+    model: model || 'unknown',
+    sidechain: sidechain?.[1] === 'true',
+    input,
+    output,
+    cacheWrite5m: written - written1h,
+    cacheWrite1h: written1h,
+    cacheRead: cacheRead < 0 ? 0 : cacheRead,
     sessionId,
     cwd,
-    usage,
-    limitResetsAt: undefined,
+    limitResetsAt: null,
   }
 }
 
-interface FastUsage {
-  input_tokens: number | undefined
-  output_tokens: number | undefined
-  cache_creation_input_tokens: number | undefined
-  cache_read_input_tokens: number | undefined
-  cache_creation: { ephemeral_1h_input_tokens: number | undefined } | undefined
-}
-
-/** The `cache_creation` breakdown object in [p, e): only its 1-hour count matters. */
-function breakdownAt(bytes: Buffer, p: number, e: number): FastUsage['cache_creation'] {
-  const breakdown = { ephemeral_1h_input_tokens: undefined as number | undefined }
-  if (bytes[p] !== OPEN_BRACE) return undefined
-  if (bytes[p + 1] === CLOSE_BRACE) return p + 2 === e ? breakdown : undefined
+/** The 1-hour count in the `cache_creation` breakdown object at [p, e): NONE if absent, -1 if not plain digits. */
+function oneHourIn(bytes: Buffer, p: number, e: number): number {
+  if (bytes[p] !== OPEN_BRACE) return -1
+  if (bytes[p + 1] === CLOSE_BRACE) return p + 2 === e ? NONE : -1
+  let found = NONE
   for (p++; ;) {
     p = readMember(bytes, p, e)
-    if (p < 0) return undefined
-    if (keyIs(bytes, member.key, member.keyEnd, K.oneHour)) {
-      breakdown.ephemeral_1h_input_tokens = digitsAt(bytes, member.value, member.valueEnd)
-      if (breakdown.ephemeral_1h_input_tokens === undefined) return undefined
-    }
+    if (p < 0) return -1
+    if (keyIs(bytes, member.key, member.keyEnd, K.oneHour)) found = digitsAt(bytes, member.value, member.valueEnd) ?? -1
+    if (found === -1) return -1
     const next = bytes[p++]
-    if (next === CLOSE_BRACE) return p === e ? breakdown : undefined
-    if (next !== COMMA) return undefined
+    if (next === CLOSE_BRACE) return p === e ? found : -1
+    if (next !== COMMA) return -1
   }
 }
 

@@ -22,7 +22,7 @@ import { tempDir } from '../../../../test/helpers/tempDir'
 import { AccountLedger } from './ledger'
 import { costUsd, createPriceBook, PRICES } from './pricing'
 import { summarize, summarizeAt } from './summary'
-import { fastFields, parseFully, parseTranscriptLine } from './transcriptLine'
+import { parseFast, parseFully, parseTranscriptLine } from './transcriptLine'
 
 const T0 = Date.parse('2026-11-27T09:10:00Z')
 const at = (minutes: number) => new Date(T0 + minutes * 60_000)
@@ -454,7 +454,7 @@ describe('fast line parsing', () => {
         compared++
         if (line.includes('"type":"assistant"') && !line.includes('usage limit')) {
           // The fast path must really be taken for the layout Claude Code writes, not fall back silently.
-          expect(fastFields(Buffer.from(line))).toBeDefined()
+          expect(parseFast(Buffer.from(line))).toBeDefined()
           fast++
         }
       }
@@ -511,10 +511,21 @@ describe('fast line parsing', () => {
       withUsage({ input_tokens: 5, output_tokens: 7 }).slice(0, -1), // truncated: being written
       withUsage({ input_tokens: 5, output_tokens: 7 }) + ' ',
     ]
+    for (const time of [
+      '2026-11-27T10:00:00Z',
+      '2026-11-27T10:00:00.123456Z',
+      '0050-01-01T00:00:00.000Z',
+      '2026-02-30T10:00:00.000Z',
+      '2026-11-27T24:00:00.000Z',
+      '2026-11-27T10:00:00.000+01:00',
+      '2026-13-01T10:00:00.000Z',
+    ])
+      tricky.push(withUsage({ input_tokens: 5, output_tokens: 7 }, { timestamp: time }))
+    tricky.push(JSON.stringify(base).replace('"isSidechain":true', '"isSidechain":false,"isSidechain":true'))
     for (const line of tricky) expect(parseTranscriptLine(line)).toEqual(parseFully(line))
     // The plain variants still take the fast path.
-    expect(fastFields(Buffer.from(tricky[6]!))).toBeDefined()
-    expect(fastFields(Buffer.from(tricky[8]!))).toBeDefined()
+    expect(parseFast(Buffer.from(tricky[6]!))).toBeDefined()
+    expect(parseFast(Buffer.from(tricky[8]!))).toBeDefined()
     expect(parseTranscriptLine(JSON.stringify(base))).toMatchObject({
       key: 'm:r',
       sidechain: true,
