@@ -71,6 +71,19 @@ export class PoolExhaustedError extends PoolError {
   }
 }
 
+/** An error another process reported (its run of our request failed): same code, message and issues. */
+export class ReportedError extends PoolError {
+  readonly code: ErrorCode
+  constructor(readonly value: ErrorValue) {
+    super(value.message)
+    this.code = value.code
+    this.name = 'ReportedError'
+  }
+  override toValue(): ErrorValue {
+    return this.value
+  }
+}
+
 /** Maps any thrown value to a boundary error value without hiding what it was. */
 export function toErrorValue(error: unknown): ErrorValue {
   if (error instanceof PoolError) return error.toValue()

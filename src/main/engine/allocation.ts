@@ -19,15 +19,16 @@ export type { Allocation, AllocationReason } from '../../shared/schemas/pool'
 
 /** Available accounts, best first: health, then priority, then fewer active sessions, then name. */
 export function rankAccounts(doc: Doc, standings: ReadonlyMap<string, AccountStanding>): DeepReadonly<Account>[] {
-  return doc.accounts
-    .filter((a) => standings.get(a.id)?.available)
-    .sort(
-      (a, b) =>
-        standings.get(b.id)!.health - standings.get(a.id)!.health ||
-        b.priority - a.priority ||
-        activeSessionCount(doc, a.id) - activeSessionCount(doc, b.id) ||
-        a.name.localeCompare(b.name),
-    )
+  const available = doc.accounts.filter((a) => standings.get(a.id)?.available)
+  // Counted once per account, not once per comparison (hundreds of sessions each).
+  const active = new Map(available.map((a) => [a.id, activeSessionCount(doc, a.id)]))
+  return available.sort(
+    (a, b) =>
+      standings.get(b.id)!.health - standings.get(a.id)!.health ||
+      b.priority - a.priority ||
+      active.get(a.id)! - active.get(b.id)! ||
+      a.name.localeCompare(b.name),
+  )
 }
 
 export function earliestFreeAt(doc: Doc, standings: ReadonlyMap<string, AccountStanding>): string | null {

@@ -8,9 +8,16 @@ import type { Session } from '../../shared/schemas/session'
 import { SettingsSchema, type Settings } from '../../shared/schemas/settings'
 import type { Recovery, SchedulerState, StateDocument } from '../../shared/schemas/state'
 import { findAccount, prepareAddAccount, prepareUpdateAccount, removeAccount } from './accounts'
-import { allocateInDraft, chooseAccount, earliestFreeAt, type Allocation, type AllocationReason } from './allocation'
+import {
+  allocateInDraft,
+  chooseAccount,
+  earliestFreeAt,
+  type Allocation,
+  type AllocationReason,
+  type AllocationRequest,
+} from './allocation'
 import { Emitter } from './emitter'
-import type { AccountView, Metrics, PoolStatus } from '../../shared/schemas/pool'
+import { AllocationSchema, type AccountView, type Metrics, type PoolStatus } from '../../shared/schemas/pool'
 import { standingOf, type AccountStanding } from './health'
 import type { AccountUsage, EnginePorts, PoolNotification } from './ports'
 import { reconcileInDraft, type ReconcileOutcome } from './reconcile'
@@ -31,6 +38,13 @@ const AllocateInputSchema = z.object({
   cwd: z.string().min(1).nullish(),
   account: z.string().min(1).nullish(),
   pid: z.number().int().positive().nullish(),
+})
+
+/** An allocation request as another process wrote it (already checked there, checked again here). */
+const RemoteAllocateSchema = z.object({
+  cwd: z.string().min(1).nullable(),
+  account: z.string().min(1).nullable(),
+  pid: z.number().int().positive().nullable(),
 })
 
 function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
@@ -60,6 +74,19 @@ export function createEngine(ports: EnginePorts) {
   function standings(doc: Doc, now: Date, usage = usageOf(doc)): Map<string, AccountStanding> {
     return new Map(doc.accounts.map((a) => [a.id, standingOf(a, usage.get(a.id)!, doc.settings, now)]))
   }
+  /** One allocation on a draft, with the session id the requester drew (redrawn only on a collision). */
+  function allocateHere(d: StateDocument, wanted: AllocationRequest, id: string, now: Date): Allocation {
+    let first = true
+    const drawId = () => (first ? ((first = false), id) : newId())
+    return allocateInDraft(d, standings(d, now), wanted, now, drawId, () => counters.sessionIdCollisions++)
+  }
+
+  store.defineOperation?.<AllocationRequest, Allocation>('allocate', {
+    parseInput: (input) => parseOrThrow(RemoteAllocateSchema, input),
+    run: (d, wanted, id, at) => allocateHere(d, wanted, id, at),
+    applied: (doc, id) => id in doc.sessions,
+    parseValue: (value) => AllocationSchema.parse(value),
+  })
 
   function view(doc: Doc, now: Date): AccountView[] {
     const all = standings(doc, now)
@@ -249,17 +276,12 @@ export function createEngine(ports: EnginePorts) {
     async allocate(input: unknown = {}): Promise<Allocation> {
       const request = parseOrThrow(AllocateInputSchema, input)
       const cwd = request.cwd ? absoluteFolder(request.cwd) : null
-      const allocation = await store.transact((d) => {
-        const now = clock.now()
-        return allocateInDraft(
-          d,
-          standings(d, now),
-          { cwd, account: request.account ?? null, pid: request.pid ?? null },
-          now,
-          newId,
-          () => counters.sessionIdCollisions++,
-        )
-      })
+      const wanted: AllocationRequest = { cwd, account: request.account ?? null, pid: request.pid ?? null }
+      const id = newId()
+      // Through submit, a process that holds the lock first may record it in its own commit.
+      const allocation = store.submit
+        ? await store.submit<Allocation>('allocate', id, wanted, clock.now())
+        : await store.transact((d) => allocateHere(d, wanted, id, clock.now()))
       counters.allocations++
       didChangeSessions.fire()
       return allocation

@@ -1,4 +1,5 @@
 import type { Snapshot, StoreMetrics } from '../store/stateStore'
+import type { StoreOperation } from '../store/requests'
 import type { StateDocument } from '../../shared/schemas/state'
 
 /** The state document, transactionally. Implemented by `createStateStore`. */
@@ -7,6 +8,9 @@ export interface Store {
   read(): Promise<Snapshot>
   /** Cache and commit counters, where the store keeps them. */
   metrics?(): StoreMetrics
+  /** Group commit across processes, where the store offers it (see store/requests.ts). */
+  defineOperation?<I, V>(kind: string, operation: StoreOperation<I, V>): void
+  submit?<V>(kind: string, id: string, input: unknown, at: Date): Promise<V>
 }
 
 export interface TimerHandle {

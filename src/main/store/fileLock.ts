@@ -21,6 +21,19 @@ export interface FileLockOptions {
   readonly staleMs?: number
   /** Overridable for tests. */
   readonly isAlive?: (pid: number) => boolean
+  /**
+   * Checked whenever the wait wakes up: once it returns true the caller no longer needs the lock (its
+   * work was done by the holder) and `acquireFileLock` gives up its place and returns undefined.
+   */
+  readonly abandon?: () => boolean
+  /** More files whose changes should wake the wait (where `abandon`'s answer can change). */
+  readonly wakeOn?: readonly WatchTarget[]
+}
+
+/** Changes to these entries of a directory (all of them when `names` is absent). */
+export interface WatchTarget {
+  readonly dir: string
+  readonly names?: readonly string[]
 }
 
 export interface LockHandle {
@@ -95,20 +108,34 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * exclusive file so two processes can never both break and then both win.
  */
 export async function acquireFileLock(path: string, options: FileLockOptions = {}): Promise<LockHandle> {
+  return (await acquireFileLockUnlessDone(path, { ...options, abandon: undefined }))!
+}
+
+/** As acquireFileLock, but resolves undefined as soon as `options.abandon()` says the lock is not needed. */
+export async function acquireFileLockUnlessDone(
+  path: string,
+  options: FileLockOptions,
+): Promise<LockHandle | undefined> {
   const timeoutMs = options.timeoutMs ?? 15_000
   const staleMs = options.staleMs ?? 20_000
   const isAlive = options.isAlive ?? processIsAlive
+  const wakeOn = options.wakeOn ?? []
   const token = `${process.pid} ${HOST} ${Date.now()} ${Math.random().toString(36).slice(2)}`
   const queue = `${path}.q`
   // Uncontended: take the lock directly. With waiters queued, joining the queue is what keeps it fair.
   if (queueIsEmpty(queue) && tryCreate(path, token)) return handleFor(path, token)
-  mkdirSync(queue, { recursive: true, mode: 0o700 })
   // Tickets are local to this machine: <arrival ms>.<pid>.<nonce>
   const ticket = join(
     queue,
     `${String(Date.now()).padStart(15, '0')}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`,
   )
-  closeSync(openSync(ticket, 'wx', 0o600))
+  try {
+    closeSync(openSync(ticket, 'wx', 0o600))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    mkdirSync(queue, { recursive: true, mode: 0o700 }) // the first waiter here
+    closeSync(openSync(ticket, 'wx', 0o600))
+  }
   const started = Date.now()
   let lastHolder = 'another process'
   // Sleep on events instead of polling hard (eight polling waiters on two cores slowed the holder
@@ -118,6 +145,7 @@ export async function acquireFileLock(path: string, options: FileLockOptions = {
   let ahead: { name: string; changes: ReturnType<typeof watchForChanges> } | undefined
   try {
     for (;;) {
+      if (options.abandon?.()) return undefined
       const { head, predecessor } = queuePosition(queue, basename(ticket), staleMs, isAlive)
       if (head === undefined || join(queue, head) === ticket) {
         if (tryCreate(path, token)) return handleFor(path, token)
@@ -129,12 +157,14 @@ export async function acquireFileLock(path: string, options: FileLockOptions = {
             !(Date.now() - owner.at < staleMs) // also true for an unreadable, half-written lock file
           if (abandoned && !(Number.isNaN(owner.at) && ageOf(path) < 1000)) breakStaleLock(path, owner, isAlive)
         }
-        lockChanges ??= watchForChanges([dirname(path)])
+        lockChanges ??= watchForChanges([{ dir: dirname(path), names: [basename(path)] }, ...wakeOn])
         await lockChanges.next(10)
       } else {
         if (ahead?.name !== predecessor) {
           ahead?.changes.close()
-          ahead = predecessor ? { name: predecessor, changes: watchForChanges([join(queue, predecessor)]) } : undefined
+          ahead = predecessor
+            ? { name: predecessor, changes: watchForChanges([{ dir: join(queue, predecessor) }, ...wakeOn]) }
+            : undefined
         }
         // The fallback also notices a predecessor that died without removing its ticket.
         await (ahead?.changes.next(50) ?? new Promise<void>((resolve) => setTimeout(resolve, 5)))
@@ -149,15 +179,21 @@ export async function acquireFileLock(path: string, options: FileLockOptions = {
   }
 }
 
-/** Resolves `next()` on the next change in any of the directories, or after `fallbackMs` at the latest. */
-function watchForChanges(dirs: readonly string[]): { next(fallbackMs: number): Promise<void>; close(): void } {
+/**
+ * Resolves `next()` on the next change to any of the targets, or after `fallbackMs` at the latest.
+ * Events for other entries of a watched directory are ignored: eight waiters woken by every temp file
+ * of every commit spent the CPU the lock holder needed.
+ */
+function watchForChanges(targets: readonly WatchTarget[]): { next(fallbackMs: number): Promise<void>; close(): void } {
   let changed = false
   let wake: (() => void) | undefined
   const watchers: FSWatcher[] = []
-  for (const dir of dirs) {
+  for (const { dir, names } of targets) {
     try {
       watchers.push(
-        watch(dir, { persistent: false }, () => {
+        watch(dir, { persistent: false }, (_event, name) => {
+          // No name (some platforms): assume it matters.
+          if (names && name && !names.includes(name.toString())) return
           changed = true
           wake?.()
         }),

@@ -1,11 +1,12 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../shared/errors'
-import { StateDocumentSchema, type Recovery } from '../../shared/schemas/state'
+import { StateDocumentSchema, type Recovery, type StateDocument } from '../../shared/schemas/state'
 import { tempDir } from '../../../test/helpers/tempDir'
 import { createConfBackend } from './confBackend'
 import { StoreVersionError } from './errors'
+import { acquireFileLock } from './fileLock'
 import { createStateStore } from './stateStore'
 
 const ACCOUNT = {
@@ -220,5 +221,84 @@ describe('corrupt state files', () => {
     utimesSync(stale, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000))
     await storeIn(home).transact(() => undefined)
     expect(existsSync(stale)).toBe(false)
+  })
+})
+
+describe('group commit across processes', () => {
+  // Two stores on one file behave as two processes: the lock and the request files are all on disk.
+  const note = {
+    parseInput: (input: unknown) => {
+      if (typeof input !== 'string' || input === 'bad') throw ValidationError.field('input', 'not a note')
+      return input
+    },
+    run: (d: StateDocument, input: string, id: string, at: Date) => {
+      d.recoveries.push({ at: at.toISOString(), reason: `${id}:${input}`, movedAsideTo: '-', restoredFrom: 'empty' })
+      return { by: process.pid, note: input, count: d.recoveries.length }
+    },
+    applied: (doc: { recoveries: readonly Recovery[] }, id: string) =>
+      doc.recoveries.some((r) => r.reason.startsWith(`${id}:`)),
+    parseValue: (value: unknown) => value as { by: number; note: string; count: number },
+  }
+  const id = (n: number) => `0000000${n}-aaaa-4aaa-8aaa-aaaaaaaaaaaa`
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 30))
+
+  function twoProcesses() {
+    const home = tempDir()
+    const a = storeIn(home)
+    const b = storeIn(home)
+    a.defineOperation('note', note)
+    b.defineOperation('note', note)
+    return { home, a, b, lockPath: join(home, 'state.json.lock') }
+  }
+
+  it('commits requests waiting for the lock in the holder’s own write, and passes rejections on', async () => {
+    const { home, a, b, lockPath } = twoProcesses()
+    await a.transact(() => undefined) // the file exists
+    const before = readFile(home).revision
+    const held = await acquireFileLock(lockPath)
+    const first = a.transact((d) => d.recoveries.length) // queued first: it will hold the lock next
+    await tick()
+    const served = b.submit('note', id(1), 'hello', new Date('2026-11-27T10:00:00Z'))
+    const refused = b.submit('note', id(2), 'bad', new Date('2026-11-27T10:00:00Z'))
+    await tick()
+    held.release()
+    await first
+    expect(await served).toMatchObject({ note: 'hello', count: 1 })
+    await expect(refused).rejects.toMatchObject({ code: 'VALIDATION', message: 'input: not a note' })
+    expect(a.metrics().servedForOthers).toBe(2)
+    expect(b.metrics().servedByOthers).toBe(2)
+    expect(readFile(home).revision).toBe(before + 1) // one write for all three
+    expect(readFile(home).recoveries.map((r: Recovery) => r.reason)).toEqual([`${id(1)}:hello`])
+    expect(readdirSync(`${join(home, 'state.json')}.req`)).toEqual([]) // nothing left behind
+  })
+
+  it('ignores an answer whose commit never landed (its writer died before the rename) and runs the request itself', async () => {
+    const { home, b } = twoProcesses()
+    const dir = `${join(home, 'state.json')}.req`
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(
+      join(dir, `${id(3)}.res`),
+      JSON.stringify({ commit: 'neverlanded', outcome: { ok: true, value: { by: 1, note: 'ghost', count: 99 } } }),
+    )
+    const result = await b.submit('note', id(3), 'real', new Date())
+    expect(result).toMatchObject({ by: process.pid, note: 'real', count: 1 })
+    expect(readFile(home).recoveries).toHaveLength(1)
+  })
+
+  it("drops dead processes' requests and leaves unknown kinds to their own process", async () => {
+    const { home, a } = twoProcesses()
+    const dir = `${join(home, 'state.json')}.req`
+    mkdirSync(dir, { recursive: true })
+    const request = (n: number, pid: number, kind: string) =>
+      writeFileSync(
+        join(dir, `${id(n)}.json`),
+        JSON.stringify({ id: id(n), kind, pid, at: new Date().toISOString(), input: 'x' }),
+      )
+    request(4, 2 ** 22 + 12345, 'note') // no such process
+    request(5, process.pid, 'from-a-newer-version')
+    writeFileSync(join(dir, `${id(6)}.json`), '{"torn')
+    await a.transact(() => undefined)
+    expect(readFile(home).recoveries).toEqual([])
+    expect(readdirSync(dir)).toEqual([`${id(5)}.json`])
   })
 })

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync } from 'node:fs'
+import { basename, dirname } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { ValidationError } from '../../shared/errors'
 import type { DeepReadonly } from '../../shared/readonly'
@@ -13,7 +14,9 @@ import { DEFAULT_SETTINGS } from '../../shared/schemas/settings'
 import { removeStaleTempFiles, writeFileAtomic } from './atomicFile'
 import { UNPARSEABLE, type DocumentBackend } from './backend'
 import { CorruptStateError } from './errors'
-import { acquireFileLock, type FileLockOptions } from './fileLock'
+import { acquireFileLockUnlessDone, processIsAlive, type FileLockOptions } from './fileLock'
+import { createRequestBox, outcomeOf, type Outcome, type StoreOperation } from './requests'
+import { toErrorValue } from '../../shared/errors'
 import { migrateDocument, MIGRATIONS, type Migrations } from './migrations'
 
 export type Snapshot = DeepReadonly<StateDocument>
@@ -25,6 +28,8 @@ export interface StoreMetrics {
   readonly transactions: number
   readonly largestBatch: number
   readonly recoveries: number
+  readonly servedForOthers: number
+  readonly servedByOthers: number
 }
 
 export interface StateStore {
@@ -40,6 +45,14 @@ export interface StateStore {
   metrics(): StoreMetrics
   /** Waits for queued transactions. */
   flush(): Promise<void>
+  /** Registers an operation that other processes may run for this one, and this one for them. */
+  defineOperation<I, V>(kind: string, operation: StoreOperation<I, V>): void
+  /**
+   * Runs a registered operation as a transaction, here or, when another process takes the lock
+   * first, by that process in its own commit (group commit across processes; see requests.ts). `id`
+   * identifies this request; `input` must be plain JSON.
+   */
+  submit<V>(kind: string, id: string, input: unknown, at: Date): Promise<V>
 }
 
 export interface StateStoreOptions {
@@ -57,9 +70,13 @@ interface Pending {
   readonly fn: (draft: StateDocument) => unknown
   readonly resolve: (value: unknown) => void
   readonly reject: (error: unknown) => void
+  /** Set for a submitted operation: another process may run it for us. */
+  readonly request?: { readonly id: string; readonly operation: StoreOperation }
+  /** Another process's verified outcome for it. */
+  served?: Outcome
+  /** Set for another process's request run here: its outcome goes to a result file. */
+  readonly remote?: string
 }
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 
 const HEAD = /^\{"version":(\d+),"revision":(\d+),"commit":"([a-z0-9]+)"/
 
@@ -105,7 +122,20 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   let tempFilesSwept = false
   const commitListeners = new Set<(state: Snapshot) => void>()
   const recoverListeners = new Set<(recovery: Recovery) => void>()
-  const counters = { cacheHits: 0, cacheMisses: 0, commits: 0, transactions: 0, largestBatch: 0, recoveries: 0 }
+  const counters = {
+    cacheHits: 0,
+    cacheMisses: 0,
+    commits: 0,
+    transactions: 0,
+    largestBatch: 0,
+    recoveries: 0,
+    /** Other processes' requests run in this process's commits. */
+    servedForOthers: 0,
+    /** Requests of this process that another process ran. */
+    servedByOthers: 0,
+  }
+  const operations = new Map<string, StoreOperation>()
+  const requests = createRequestBox(`${path}.req`, options.lock?.isAlive ?? processIsAlive)
 
   /** Parses, migrates and validates a raw document; throws CorruptStateError or StoreVersionError. */
   function validate(raw: unknown, source: string): StateDocument {
@@ -245,14 +275,13 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return { doc: StateDocumentSchema.parse(draft), outcomes }
   }
 
-  function write(doc: StateDocument, baseRevision: number): StateDocument {
-    const next: StateDocument = {
-      ...doc,
-      version: STATE_VERSION,
-      revision: baseRevision + 1,
-      commit: randomBytes(6).toString('hex'),
-    }
+  /** The next revision of `doc`, with a fresh commit id. */
+  function nextRevision(doc: StateDocument, baseRevision: number): StateDocument {
     // Key order matters: version, revision and commit lead the file so readHead can find them.
+    return { ...doc, version: STATE_VERSION, revision: baseRevision + 1, commit: randomBytes(6).toString('hex') }
+  }
+
+  function write(next: StateDocument): void {
     backend.write(next)
     cached = next
     counters.commits++
@@ -261,36 +290,104 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       lastBackupAt = t
       writeFileAtomic(backupPath, JSON.stringify(next))
     }
-    return next
+  }
+
+  /**
+   * An outcome another process reported for a request of ours, if it is final: its commit is the one
+   * in the state file now (read without the lock: only the head), or it is a rejection.
+   */
+  function verifiedResult(p: Pending): Outcome | undefined {
+    const result = requests.result(p.request!.id)
+    if (!result) return undefined
+    if (result.outcome.ok && readHead(path)?.commit !== result.commit) return undefined
+    return outcomeOf(result, p.request!.operation)
+  }
+
+  /** Under the lock, on the current document: settles requests of ours that another process answered. */
+  function settleAnswered(batch: Pending[], doc: StateDocument): void {
+    for (const p of batch) {
+      if (!p.request || p.served) continue
+      const result = requests.result(p.request.id)
+      if (!result) continue
+      // A success counts only if its effect is in the document: its writer may have died before the rename.
+      if (!result.outcome.ok || p.request.operation.applied(doc, p.request.id))
+        p.served = outcomeOf(result, p.request.operation)
+      else requests.discardResult(p.request.id)
+    }
+  }
+
+  /** Other processes' waiting requests, as pendings whose outcomes go to their result files. */
+  function remoteRequests(batch: Pending[], doc: StateDocument, room: number): { run: Pending[]; rejected: Pending[] } {
+    if (operations.size === 0 || room <= 0) return { run: [], rejected: [] }
+    const ours = new Set(batch.flatMap((p) => (p.request ? [p.request.id] : [])))
+    const found = requests.pending(operations, ours, room)
+    const noop = () => undefined
+    const run = found.requests
+      .filter((r) => !r.operation.applied(doc, r.id))
+      .map((r) => ({
+        fn: (d: StateDocument) => r.operation.run(d, r.input, r.id, r.at),
+        resolve: noop,
+        reject: noop,
+        remote: r.id,
+      }))
+    const rejected = found.rejected.map((r) => ({
+      fn: () => {
+        throw r.error
+      },
+      resolve: noop,
+      reject: noop,
+      remote: r.id,
+    }))
+    return { run, rejected }
   }
 
   async function commitBatch(batch: Pending[]): Promise<void> {
     counters.transactions += batch.length
     counters.largestBatch = Math.max(counters.largestBatch, batch.length)
+    // A batch of submitted requests only may find all of them done by another process while it waits.
+    const onlyRequests = batch.every((p) => p.request)
     let lock
     try {
-      lock = await acquireFileLock(lockPath, options.lock)
+      lock = await acquireFileLockUnlessDone(lockPath, {
+        ...options.lock,
+        abandon: onlyRequests ? () => batch.every((p) => (p.served ??= verifiedResult(p)) !== undefined) : undefined,
+        // Answers are written before the commit carrying them is renamed in: the rename is the moment to look.
+        wakeOn: onlyRequests ? [{ dir: dirname(path), names: [basename(path)] }] : undefined,
+      })
     } catch (error) {
       for (const p of batch) p.reject(error)
       return
     }
-    let outcomes: Map<Pending, Outcome>
+    let outcomes: Map<Pending, Outcome> = new Map()
     let committed: StateDocument | undefined
-    try {
-      const { draft, pristine, mustWrite } = loadLocked()
-      const baseRevision = draft.revision
-      const applied = applyBatch(draft, pristine, batch)
-      outcomes = applied.outcomes
-      const anyChange = mustWrite || [...outcomes.values()].some((o) => o.ok)
-      if (anyChange) committed = write(applied.doc, baseRevision)
-    } catch (error) {
-      for (const p of batch) p.reject(error)
-      return
-    } finally {
-      lock.release()
+    if (lock) {
+      try {
+        const { draft, pristine, mustWrite } = loadLocked()
+        const baseRevision = draft.revision
+        settleAnswered(batch, draft)
+        const local = batch.filter((p) => !p.served)
+        const remote = remoteRequests(batch, draft, maxBatch - local.length)
+        const applied = applyBatch(draft, pristine, [...local, ...remote.run, ...remote.rejected])
+        outcomes = applied.outcomes
+        const anyChange = mustWrite || [...outcomes.values()].some((o) => o.ok)
+        const next = anyChange ? nextRevision(applied.doc, baseRevision) : undefined
+        // Answers go out before the commit that carries them is renamed in; a waiter trusts one only
+        // once that commit is the state file's (or finds its effect there under the lock).
+        for (const p of [...remote.run, ...remote.rejected]) {
+          requests.answer(p.remote!, next?.commit ?? draft.commit, outcomes.get(p)!, toErrorValue)
+          counters.servedForOthers++
+        }
+        if (next) committed = (write(next), next)
+      } catch (error) {
+        for (const p of batch) if (!p.served) p.reject(error)
+        return
+      } finally {
+        lock.release()
+      }
     }
     for (const p of batch) {
-      const outcome = outcomes.get(p)!
+      const outcome = p.served ?? outcomes.get(p)!
+      if (p.served) counters.servedByOthers++
       if (outcome.ok) p.resolve(outcome.value)
       else p.reject(outcome.error)
     }
@@ -346,6 +443,23 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       return () => recoverListeners.delete(listener)
     },
     metrics: () => ({ ...counters }),
+    defineOperation(kind, operation) {
+      operations.set(kind, operation as StoreOperation)
+    },
+    submit<V>(kind: string, id: string, input: unknown, at: Date): Promise<V> {
+      const operation = operations.get(kind)
+      if (!operation) return Promise.reject(new TypeError(`no operation "${kind}" is defined`))
+      requests.post({ id, kind, pid: process.pid, at: at.toISOString(), input })
+      return new Promise<V>((resolve, reject) => {
+        queue.push({
+          fn: (d) => operation.run(d, input, id, at),
+          resolve: resolve as (value: unknown) => void,
+          reject,
+          request: { id, operation },
+        })
+        void drain()
+      }).finally(() => requests.done(id))
+    },
     async flush() {
       while (flushing) await flushing
     },

@@ -1,0 +1,201 @@
+// Group commit across processes. A process that wants to run a registered operation writes a request
+// file beside the state file and queues for the lock as usual. Whoever holds the lock first runs every
+// pending request in its own commit and writes each outcome to `<id>.res` (before the state file is
+// renamed in, naming the commit that carries it). A waiter whose outcome arrives, and whose commit is
+// the one now in the state file, leaves the queue without ever taking the lock. So eight processes
+// allocating at once cost one or two commits, not eight in a row.
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { ReportedError } from '../../shared/errors'
+import type { ErrorValue } from '../../shared/result'
+import type { StateDocument } from '../../shared/schemas/state'
+import type { DeepReadonly } from '../../shared/readonly'
+import { writeFileAtomic } from './atomicFile'
+
+/** An operation other processes may run on this one's behalf: it must be described by plain data. */
+export interface StoreOperation<I = unknown, V = unknown> {
+  /** Checks a request's input as read from another process's file (throws ValidationError). */
+  readonly parseInput: (input: unknown) => I
+  /** Runs it on the draft at the requester's time; the value must be plain JSON. */
+  readonly run: (draft: StateDocument, input: I, id: string, at: Date) => V
+  /** True when `doc` shows that request `id` took effect (so a reported success really committed). */
+  readonly applied: (doc: DeepReadonly<StateDocument>, id: string) => boolean
+  /** Checks the value reported back by another process. */
+  readonly parseValue: (value: unknown) => V
+}
+
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
+const IdSchema = z.string().regex(/^[a-z0-9-]{8,64}$/)
+
+const RequestFileSchema = z.object({
+  id: IdSchema,
+  kind: z.string().min(1).max(64),
+  pid: z.number().int().positive(),
+  at: z.iso.datetime(),
+  input: z.unknown(),
+})
+export type RequestFile = z.infer<typeof RequestFileSchema>
+
+const ErrorValueSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })).optional(),
+})
+
+const ResultFileSchema = z.object({
+  /** The commit that carries this outcome (for a rejection: the commit it was judged against). */
+  commit: z.string(),
+  outcome: z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), value: z.unknown() }),
+    z.object({ ok: z.literal(false), error: ErrorValueSchema }),
+  ]),
+})
+export type ResultFile = z.infer<typeof ResultFileSchema>
+
+/** A request read from another process, ready to run. */
+export interface RemoteRequest {
+  readonly id: string
+  readonly operation: StoreOperation
+  readonly input: unknown
+  readonly at: Date
+}
+
+/** Requests older than this are abandoned (their process gave up long ago). */
+const REQUEST_TTL_MS = 120_000
+
+export function createRequestBox(dir: string, isAlive: (pid: number) => boolean) {
+  const requestPath = (id: string) => join(dir, `${id}.json`)
+  const resultPath = (id: string) => join(dir, `${id}.res`)
+  const remove = (path: string) => {
+    try {
+      unlinkSync(path)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
+  }
+
+  return {
+    dir,
+
+    /** Publishes a request of this process. */
+    post(request: RequestFile): void {
+      // No fsync: a request lost in a crash was never answered, and its process is gone too.
+      const write = () => writeFileAtomic(requestPath(request.id), JSON.stringify(request), 0o600, false)
+      try {
+        write()
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        mkdirSync(dir, { recursive: true, mode: 0o700 }) // first request here (or the folder was removed)
+        write()
+      }
+    },
+
+    /** The outcome reported for request `id`, if any (a torn or foreign file counts as none). */
+    result(id: string): ResultFile | undefined {
+      if (!existsSync(resultPath(id))) return undefined // the usual answer, without building an ENOENT error
+      let text: string
+      try {
+        text = readFileSync(resultPath(id), 'utf8')
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+        throw error
+      }
+      try {
+        const parsed = ResultFileSchema.safeParse(JSON.parse(text))
+        return parsed.success ? parsed.data : undefined
+      } catch {
+        return undefined
+      }
+    },
+
+    /** Forgets a result that never committed (its writer died before the state file was renamed in). */
+    discardResult(id: string): void {
+      remove(resultPath(id))
+    },
+
+    /** Removes a finished request of this process and its result. */
+    done(id: string): void {
+      remove(requestPath(id))
+      remove(resultPath(id))
+    },
+
+    /**
+     * Other processes' requests still waiting for an outcome, at most `limit`. Unreadable, expired and
+     * orphaned ones (their process died) are removed; kinds this process does not know are left alone.
+     */
+    pending(
+      operations: ReadonlyMap<string, StoreOperation>,
+      skip: ReadonlySet<string>,
+      limit: number,
+    ): { requests: RemoteRequest[]; rejected: { id: string; error: unknown }[] } {
+      let names: string[]
+      try {
+        names = readdirSync(dir)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { requests: [], rejected: [] }
+        throw error
+      }
+      const answered = new Set(names.filter((n) => n.endsWith('.res')).map((n) => n.slice(0, -4)))
+      const requests: RemoteRequest[] = []
+      const rejected: { id: string; error: unknown }[] = []
+      for (const name of names) {
+        if (requests.length + rejected.length >= limit) break
+        if (!name.endsWith('.json')) continue
+        const id = name.slice(0, -5)
+        if (skip.has(id) || answered.has(id)) continue
+        const path = join(dir, name)
+        let request: RequestFile | undefined
+        try {
+          const parsed = RequestFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')))
+          request = parsed.success && parsed.data.id === id ? parsed.data : undefined
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue // finished meanwhile
+          request = undefined
+        }
+        if (!request || !isAlive(request.pid) || Date.now() - statMs(path) > REQUEST_TTL_MS) {
+          remove(path)
+          continue
+        }
+        const operation = operations.get(request.kind)
+        if (!operation) continue // another version's operation: its own process will run it
+        try {
+          requests.push({ id, operation, input: operation.parseInput(request.input), at: new Date(request.at) })
+        } catch (error) {
+          rejected.push({ id, error })
+        }
+      }
+      return { requests, rejected }
+    },
+
+    /** Reports an outcome; called before the commit carrying it is renamed in. */
+    answer(id: string, commit: string, outcome: Outcome, toError: (error: unknown) => ErrorValue): void {
+      const result = {
+        commit,
+        outcome: outcome.ok ? { ok: true, value: outcome.value } : { ok: false, error: toError(outcome.error) },
+      }
+      writeFileAtomic(resultPath(id), JSON.stringify(result), 0o600, false)
+    },
+  }
+}
+
+export type RequestBox = ReturnType<typeof createRequestBox>
+
+/** The outcome another process reported, as this process would have produced it. */
+export function outcomeOf(result: ResultFile, operation: StoreOperation): Outcome {
+  if (!result.outcome.ok) return { ok: false, error: new ReportedError(result.outcome.error as ErrorValue) }
+  try {
+    return { ok: true, value: operation.parseValue(result.outcome.value) }
+  } catch (error) {
+    return { ok: false, error }
+  }
+}
+
+function statMs(path: string): number {
+  try {
+    return statSync(path).mtimeMs
+  } catch {
+    return 0
+  }
+}
