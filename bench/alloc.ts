@@ -9,7 +9,7 @@ import { NO_USAGE } from '../src/main/engine/ports'
 import { createConfBackend } from '../src/main/store/confBackend'
 import { createStateStore } from '../src/main/store/stateStore'
 import { StateDocumentSchema } from '../src/shared/schemas/state'
-import { collect, firstLine, startWorker } from '../test/helpers/processes'
+import { collect, doneLine, firstLine, startWorker } from '../test/helpers/processes'
 
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 8)
 const PER_PROCESS = Number(process.env.BENCH_ALLOCATIONS ?? 100)
@@ -32,10 +32,14 @@ for (const name of ['a', 'b', 'c', 'd']) {
 const workers = Array.from({ length: PROCESSES }, () => startWorker(home, PER_PROCESS, 0, true))
 const finished = workers.map(collect)
 await Promise.all(workers.map(firstLine))
+const done = workers.map(doneLine)
 const started = performance.now()
-for (const w of workers) w.stdin!.end('go\n')
-const results = await Promise.all(finished)
+for (const w of workers) w.stdin!.write('go\n')
+await Promise.all(done)
 const wallMs = performance.now() - started
+// Only now may they exit: process teardown is not part of the measured work.
+for (const w of workers) w.stdin!.end()
+const results = await Promise.all(finished)
 const latencies: number[] = []
 for (const r of results) {
   if (r.code !== 0) throw new Error(`worker failed: ${r.stderr}`)
@@ -43,6 +47,24 @@ for (const r of results) {
     const parsed = JSON.parse(line) as { ms?: number; ready?: boolean }
     if (parsed.ms !== undefined) latencies.push(parsed.ms)
   }
+}
+if (process.env.TAIL) {
+  const tagged = results.flatMap((r, w) =>
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((x) => x.ms !== undefined)
+      .map((x, i) => [x.ms, w, i, x.servedByOther ? 1 : 0, x.at % 100000]),
+  )
+  console.log(
+    JSON.stringify(
+      tagged
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, 16)
+        .map((t) => t.map((v: number) => Math.round(v))),
+    ),
+  )
 }
 latencies.sort((a, b) => a - b)
 const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!

@@ -39,6 +39,18 @@ export function firstLine(child: ChildProcess): Promise<void> {
   })
 }
 
+/** Resolves once the worker printed its `{"done":true}` line. */
+export function doneLine(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = ''
+    child.stdout!.on('data', (d: Buffer) => {
+      seen += d
+      if (seen.includes('{"done":true}')) resolve()
+    })
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was done`)))
+  })
+}
+
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Finished> {
   return collect(
     spawn(process.execPath, [CLI, ...args], {

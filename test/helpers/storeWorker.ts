@@ -34,16 +34,24 @@ if (process.env.AUTH_POOL_BARRIER) {
 
 const lines: string[] = []
 for (let i = 0; i < count; i++) {
+  const servedBefore = engine.metrics().store?.servedByOthers ?? 0
   const started = performance.now()
   const { session, account } = await engine.allocate({ cwd: `/proj/${process.pid}/${i % 5}` })
   const ms = performance.now() - started
+  const servedByOther = (engine.metrics().store?.servedByOthers ?? 0) > servedBefore
   let released = false
   if (releaseEvery > 0 && i % releaseEvery === 0) {
     await engine.release(session.id)
     released = true
   }
-  const line = JSON.stringify({ id: session.id, accountId: account.id, ms, released })
+  const line = JSON.stringify({ id: session.id, accountId: account.id, ms, released, servedByOther, at: Date.now() })
   if (count === Infinity) process.stdout.write(line + '\n')
   else lines.push(line)
 }
 process.stdout.write(lines.map((l) => l + '\n').join('') + JSON.stringify({ done: true }) + '\n')
+// Under a barrier, stay until told (stdin closes), so eight processes tearing down at once do not
+// land in the last allocations' latencies of the ones still running.
+if (process.env.AUTH_POOL_BARRIER) {
+  process.stdin.resume()
+  await new Promise((resolve) => process.stdin.once('end', resolve))
+}

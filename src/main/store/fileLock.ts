@@ -199,8 +199,10 @@ function watchForChanges(targets: readonly WatchTarget[]): { next(fallbackMs: nu
         }),
       )
     } catch (error) {
+      // Gone already (the ticket ahead was just removed): that is the change we were waiting for.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') changed = true
       // No file watching here (some network or container file systems): the fallback timeout still polls.
-      if (!(error instanceof Error)) throw error
+      else if (!(error instanceof Error)) throw error
     }
   }
   return {

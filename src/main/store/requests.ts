@@ -64,6 +64,8 @@ export interface RemoteRequest {
 
 /** Requests older than this are abandoned (their process gave up long ago). */
 const REQUEST_TTL_MS = 120_000
+/** Commit markers are only needed while the waiters of that commit look at them. */
+const MARKER_TTL_MS = 60_000
 
 export function createRequestBox(dir: string, isAlive: (pid: number) => boolean) {
   const requestPath = (id: string) => join(dir, `${id}.json`)
@@ -142,6 +144,7 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
       const rejected: { id: string; error: unknown }[] = []
       for (const name of names) {
         if (requests.length + rejected.length >= limit) break
+        if (name.endsWith('.ok') && Date.now() - statMs(join(dir, name)) > MARKER_TTL_MS) remove(join(dir, name))
         if (!name.endsWith('.json')) continue
         const id = name.slice(0, -5)
         if (skip.has(id) || answered.has(id)) continue
@@ -167,6 +170,18 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
         }
       }
       return { requests, rejected }
+    },
+
+    /**
+     * Marks commit `commit` as renamed in, for waiters who look only after a later commit replaced it
+     * in the state file (without this they would have to queue for the lock to find out).
+     */
+    markCommitted(commit: string): void {
+      writeFileAtomic(join(dir, `${commit}.ok`), '', 0o600, false)
+    },
+
+    committed(commit: string): boolean {
+      return existsSync(join(dir, `${commit}.ok`))
     },
 
     /** Reports an outcome; called before the commit carrying it is renamed in. */

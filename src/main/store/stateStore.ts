@@ -294,12 +294,14 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 
   /**
    * An outcome another process reported for a request of ours, if it is final: its commit is the one
-   * in the state file now (read without the lock: only the head), or it is a rejection.
+   * in the state file now (read without the lock: only the head) or was marked as renamed in, or it
+   * is a rejection.
    */
   function verifiedResult(p: Pending): Outcome | undefined {
     const result = requests.result(p.request!.id)
     if (!result) return undefined
-    if (result.outcome.ok && readHead(path)?.commit !== result.commit) return undefined
+    if (result.outcome.ok && readHead(path)?.commit !== result.commit && !requests.committed(result.commit))
+      return undefined
     return outcomeOf(result, p.request!.operation)
   }
 
@@ -377,7 +379,11 @@ export function createStateStore(options: StateStoreOptions): StateStore {
           requests.answer(p.remote!, next?.commit ?? draft.commit, outcomes.get(p)!, toErrorValue)
           counters.servedForOthers++
         }
-        if (next) committed = (write(next), next)
+        if (next) {
+          write(next)
+          committed = next
+          if (remote.run.length) requests.markCommitted(next.commit)
+        }
       } catch (error) {
         for (const p of batch) if (!p.served) p.reject(error)
         return

@@ -91,6 +91,10 @@ export const MetricsSchema = z.object({
       transactions: Count,
       largestBatch: Count,
       recoveries: Count,
+      /** Other processes' allocations committed in this process's writes (group commit). */
+      servedForOthers: Count,
+      /** This process's allocations another process committed. */
+      servedByOthers: Count,
     })
     .nullable(),
 })
