@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto'
+import { z } from 'zod'
+import { StateDocumentSchema } from '../../shared/schemas/state'
+
 /**
  * Where the state document physically lives. The app uses electron-store, the CLI and the tests
  * use conf (the library electron-store is built on, same file format); both satisfy this.
@@ -20,6 +24,46 @@ export interface ConfLike {
 /** Marks a file conf could not parse, so conf's constructor never throws and never clears it. */
 export const UNPARSEABLE = Symbol('unparseable')
 
+/** Marks a document whose digest matched: written whole by this schema's writer, so no need to validate it again. */
+export const VERIFIED = Symbol('verified')
+
+const HEAD = /^\{"version":\d+,"revision":\d+,"commit":"[a-z0-9]+"/
+const DIGEST_HEAD = /^(\{"version":\d+,"revision":\d+,"commit":"[a-z0-9]+"),"digest":"([0-9a-f]{40})"/
+
+let schemaFingerprint: string | undefined
+/**
+ * The digest covers the document and the schema it was validated against (as JSON Schema), so a file
+ * written by another version of the schema is validated again, never trusted.
+ */
+function digestOf(text: string): string {
+  schemaFingerprint ??= JSON.stringify(z.toJSONSchema(StateDocumentSchema, { unrepresentable: 'any' }))
+  return createHash('sha1').update(schemaFingerprint).update(text).digest('hex')
+}
+
+/** The document as JSON, with a digest of itself after the head. */
+export function serializeState(value: Record<string, unknown>): string {
+  const text = JSON.stringify(value)
+  const head = HEAD.exec(text)
+  return head ? `${head[0]},"digest":"${digestOf(text)}"${text.slice(head[0].length)}` : text
+}
+
+/** Parses the file; marks it VERIFIED when its digest matches, and drops the digest field. */
+export function deserializeState(text: string): Record<string | symbol, unknown> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    return { [UNPARSEABLE]: (error as Error).message }
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    return { [UNPARSEABLE]: 'the file does not hold a JSON object' }
+  const doc = parsed as Record<string | symbol, unknown>
+  const head = DIGEST_HEAD.exec(text)
+  if (head && digestOf(head[1] + text.slice(head[0].length)) === head[2]) doc[VERIFIED] = true
+  delete doc.digest
+  return doc
+}
+
 /** Options to give conf or electron-store so the file is ours: compact JSON, 0600, never silently cleared. */
 export function confOptions(cwd: string) {
   return {
@@ -31,17 +75,8 @@ export function confOptions(cwd: string) {
     accessPropertiesByDotNotation: false,
     configFileMode: 0o600,
     watch: false,
-    serialize: (value: Record<string, unknown>) => JSON.stringify(value),
-    deserialize: (text: string): Record<string | symbol, unknown> => {
-      try {
-        const parsed: unknown = JSON.parse(text)
-        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
-          return parsed as Record<string, unknown>
-        return { [UNPARSEABLE]: 'the file does not hold a JSON object' }
-      } catch (error) {
-        return { [UNPARSEABLE]: (error as Error).message }
-      }
-    },
+    serialize: serializeState,
+    deserialize: deserializeState,
   }
 }
 
@@ -51,6 +86,7 @@ export function backendFromConf(conf: ConfLike): DocumentBackend {
     read() {
       const value = conf.store as Record<string | symbol, unknown>
       if (UNPARSEABLE in value) return { [UNPARSEABLE]: value[UNPARSEABLE] }
+      // (conf copies the VERIFIED mark along with the fields.)
       // conf returns {} for a missing file; an empty object is never a valid document, so treat it as absent.
       return Object.keys(value).length === 0 ? undefined : value
     },

@@ -53,6 +53,30 @@ describe('state store', () => {
     expect(readFileSync(join(home, 'state.json'), 'utf8')).toMatch(/^\{"version":1,"revision":1,"commit":"[a-z0-9]+",/)
   })
 
+  it('trusts a file its digest vouches for without validating it again, and validates any edited file', async () => {
+    const home = tempDir()
+    const a = storeIn(home)
+    await a.transact((d) => void (d.settings.rebalanceIntervalSec = 10))
+    const path = join(home, 'state.json')
+    expect(readFileSync(path, 'utf8')).toMatch(
+      /^\{"version":1,"revision":1,"commit":"[a-z0-9]+","digest":"[0-9a-f]{40}",/,
+    )
+    const b = storeIn(home)
+    expect((await b.read()).settings.rebalanceIntervalSec).toBe(10)
+    expect(b.metrics().verifiedReads).toBe(1)
+    expect('digest' in (await b.read())).toBe(false)
+    // A valid edit by hand keeps the old digest: it no longer matches, so the file is validated (and used).
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"rebalanceIntervalSec":10', '"rebalanceIntervalSec":30'))
+    const c = storeIn(home)
+    expect((await c.read()).settings.rebalanceIntervalSec).toBe(30)
+    expect(c.metrics().verifiedReads).toBe(0)
+    // An invalid one is caught by that validation, not trusted.
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"rebalanceIntervalSec":30', '"rebalanceIntervalSec":-1'))
+    const d = storeIn(home)
+    expect((await d.read()).settings.rebalanceIntervalSec).not.toBe(-1)
+    expect(d.metrics().recoveries).toBe(1)
+  })
+
   it('a transaction that throws leaves no trace, and its neighbours in the batch still commit', async () => {
     const home = tempDir()
     const store = storeIn(home)

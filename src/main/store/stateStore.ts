@@ -12,7 +12,7 @@ import {
 } from '../../shared/schemas/state'
 import { DEFAULT_SETTINGS } from '../../shared/schemas/settings'
 import { removeStaleTempFiles, writeFileAtomic } from './atomicFile'
-import { UNPARSEABLE, type DocumentBackend } from './backend'
+import { UNPARSEABLE, VERIFIED, type DocumentBackend } from './backend'
 import { CorruptStateError } from './errors'
 import { acquireFileLockUnlessDone, processIsAlive, type FileLockOptions } from './fileLock'
 import { createRequestBox, outcomeOf, type Outcome, type StoreOperation } from './requests'
@@ -30,6 +30,7 @@ export interface StoreMetrics {
   readonly recoveries: number
   readonly servedForOthers: number
   readonly servedByOthers: number
+  readonly verifiedReads: number
 }
 
 export interface StateStore {
@@ -133,6 +134,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     servedForOthers: 0,
     /** Requests of this process that another process ran. */
     servedByOthers: 0,
+    /** Loads that skipped schema validation because the file's digest matched. */
+    verifiedReads: 0,
   }
   const operations = new Map<string, StoreOperation>()
   const requests = createRequestBox(`${path}.req`, options.lock?.isAlive ?? processIsAlive)
@@ -141,6 +144,14 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   function validate(raw: unknown, source: string): StateDocument {
     if (raw !== null && typeof raw === 'object' && UNPARSEABLE in raw)
       throw new CorruptStateError(source, `not valid JSON (${String((raw as Record<symbol, unknown>)[UNPARSEABLE])})`)
+    const fields = raw as Record<string | symbol, unknown>
+    if (fields[VERIFIED] === true && fields.version === STATE_VERSION) {
+      // Its digest matches: this schema's writer wrote it whole after validating it. Skipping the
+      // second validation saves a third of a commit's time with a few hundred sessions.
+      counters.verifiedReads++
+      const { [VERIFIED]: _mark, ...doc } = fields
+      return doc as unknown as StateDocument
+    }
     const migrated = migrateDocument(raw, migrations, source)
     const parsed = StateDocumentSchema.safeParse(migrated)
     if (!parsed.success)

@@ -95,6 +95,8 @@ export const MetricsSchema = z.object({
       servedForOthers: Count,
       /** This process's allocations another process committed. */
       servedByOthers: Count,
+      /** Loads of the state file that skipped validation because its digest matched. */
+      verifiedReads: Count,
     })
     .nullable(),
 })
