@@ -7,7 +7,12 @@ export default defineConfig({
     build: {
       rollupOptions: {
         // The tray app and the command-line launcher share the engine; only index.ts touches Electron.
-        input: { index: resolve('src/main/index.ts'), cli: resolve('src/main/cli/index.ts') },
+        // The usage worker builds indexes on a second core on a first start (UsageService.prime).
+        input: {
+          index: resolve('src/main/index.ts'),
+          cli: resolve('src/main/cli/index.ts'),
+          usageWorker: resolve('src/main/engine/usage/usageWorker.ts'),
+        },
       },
     },
   },

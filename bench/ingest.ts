@@ -6,6 +6,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { createUsageService } from '../src/main/engine/usage/usageService'
 import { assistantLine } from '../test/helpers/transcripts'
+import { build } from 'esbuild'
 import { generateCorpus } from './corpus'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -40,13 +41,31 @@ const biggest = Math.max(
 )
 console.log(`corpus: ${(totalBytes / 1e6).toFixed(0)} MB in 4 accounts, biggest file ${(biggest / 1e6).toFixed(0)} MB`)
 
+// The runs use bundled JavaScript, as the app and the CLI do (electron-vite bundles them): the runner
+// and the usage worker side by side, so the runner finds the worker as the CLI finds out/main/usageWorker.js.
+const built = join(CACHE, 'build')
+await build({
+  entryPoints: {
+    ingestRun: join(ROOT, 'bench', 'ingestRun.ts'),
+    usageWorker: join(ROOT, 'src', 'main', 'engine', 'usage', 'usageWorker.ts'),
+  },
+  outdir: built,
+  outExtension: { '.js': '.js' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+})
+writeFileSync(join(built, 'package.json'), '{"type":"module"}')
+
 const indexDir = join(CACHE, 'index')
 function run(): { ms: number; entries: number; bytes: number; maxRssMb: number } {
-  const out = execFileSync(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bench', 'ingestRun.ts'), indexDir, ...dirs],
-    { cwd: ROOT, maxBuffer: 1 << 20 },
-  )
+  const out = execFileSync(process.execPath, [join(built, 'ingestRun.js'), indexDir, ...dirs], {
+    cwd: ROOT,
+    maxBuffer: 1 << 20,
+  })
   return JSON.parse(out.toString())
 }
 

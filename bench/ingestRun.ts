@@ -1,14 +1,17 @@
-// One ingest run in its own process so its peak RSS is its own. Prints a JSON line.
-// Usage: node --import tsx bench/ingestRun.ts <indexDir> <accountDir>...
+// One ingest run in its own process so its peak RSS is its own, the way the CLI and the app do it:
+// prime (a first start reads on both cores), then each account. Prints a JSON line.
+// Usage (bundled by bench/ingest.ts): node ingestRun.js <indexDir> <accountDir>...
 import { createUsageService } from '../src/main/engine/usage/usageService'
+import { builtUsageWorker } from '../src/main/paths'
 
 const [indexDir, ...dirs] = process.argv.slice(2)
 const started = performance.now()
-const service = createUsageService({ indexDir: indexDir! })
+const service = createUsageService({ indexDir: indexDir!, workerScript: builtUsageWorker(import.meta.url) })
+const accounts = dirs.map((configDir, i) => ({ id: String(i), configDir }))
+await service.prime(accounts)
 let entries = 0
 let bytes = 0
-for (const [i, configDir] of dirs.entries()) {
-  const account = { id: String(i), configDir }
+for (const account of accounts) {
   service.refresh(account)
   entries += service.summaryOf(account).blocks.reduce((n, b) => n + b.entries, 0)
   bytes += service.diagnostics(account).bytesIndexed

@@ -6,6 +6,7 @@ import { nodeFileSystem, nodeProcesses, systemClock } from './engine/nodePorts'
 import type { Notifier, Store } from './engine/ports'
 import { createUsageService, type UsageService } from './engine/usage/usageService'
 import { createHandlers, type LauncherPort } from './ipc/handlers'
+import { builtUsageWorker } from './paths'
 import { createRouter, type Router, type Sender } from './ipc/router'
 
 export interface AppCore {
@@ -31,7 +32,10 @@ export function createAppCore(deps: {
   readonly launcher: LauncherPort
   readonly isTrustedSender: (sender: Sender) => boolean
 }): AppCore {
-  const usage = createUsageService({ indexDir: join(deps.home, 'usage-index') })
+  const usage = createUsageService({
+    indexDir: join(deps.home, 'usage-index'),
+    workerScript: builtUsageWorker(import.meta.url),
+  })
   const engine = createEngine({
     store: deps.store,
     clock: systemClock,
@@ -50,6 +54,8 @@ export function createAppCore(deps: {
   }
   const syncUsage = async () => {
     usage.setPricing((await engine.settings()).pricing)
+    // A first start reads every account's transcripts: on both cores, before anything asks for usage.
+    await usage.prime((await deps.store.read()).accounts)
     usage.watch(await engine.listAccounts())
   }
   engine.onDidChangeAccounts(() => void syncUsage().then(() => emit('event:poolChanged', {})))

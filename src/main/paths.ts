@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 export const PRODUCT_NAME = 'Auth Pool'
 
@@ -16,4 +18,13 @@ export function defaultHome(
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', PRODUCT_NAME)
   if (platform === 'win32') return join(env.APPDATA || join(home, 'AppData', 'Roaming'), PRODUCT_NAME)
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), PRODUCT_NAME)
+}
+
+/**
+ * The built usage worker beside the calling bundle (`out/main/usageWorker.js`), or undefined when
+ * running from source (tests, the browser tests' bridge), where the service reads on one thread.
+ */
+export function builtUsageWorker(callerUrl: string): URL | undefined {
+  const url = new URL('./usageWorker.js', callerUrl)
+  return callerUrl.endsWith('.js') && existsSync(fileURLToPath(url)) ? url : undefined
 }

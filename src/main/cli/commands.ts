@@ -13,6 +13,8 @@ export interface CliContext {
   readonly usage: UsageService
   readonly fs: FileSystem
   readonly io: RunIo
+  /** Reads accounts without a usage index yet on both cores (see UsageService.prime). */
+  readonly prime: () => Promise<void>
 }
 
 /** A command that ran a child process and ends with its exit code (`run`, `login`). */

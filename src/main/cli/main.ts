@@ -5,7 +5,7 @@ import { nodeFileSystem, nodeProcesses, systemClock } from '../engine/nodePorts'
 import type { Notifier } from '../engine/ports'
 import { createUsageService } from '../engine/usage/usageService'
 import { join } from 'node:path'
-import { defaultHome } from '../paths'
+import { builtUsageWorker, defaultHome } from '../paths'
 import { createConfBackend } from '../store/confBackend'
 import { createStateStore } from '../store/stateStore'
 import { UsageError } from './args'
@@ -24,7 +24,10 @@ const stderrNotifier = (io: CliIo): Notifier => ({
 export function createCliContext(io: CliIo): CliContext {
   const home = defaultHome(io.env)
   const store = createStateStore({ backend: createConfBackend(home) })
-  const usage = createUsageService({ indexDir: join(home, 'usage-index') })
+  const usage = createUsageService({
+    indexDir: join(home, 'usage-index'),
+    workerScript: builtUsageWorker(import.meta.url),
+  })
   store.onDidRecover((r) =>
     io.stderr(
       `auth-pool: the state file was unreadable (${r.reason}); it was moved to ${r.movedAsideTo} and ` +
@@ -39,7 +42,14 @@ export function createCliContext(io: CliIo): CliContext {
     fs: nodeFileSystem,
     usage,
   })
-  return { engine, usage, fs: nodeFileSystem, io }
+  return {
+    engine,
+    usage,
+    fs: nodeFileSystem,
+    io,
+    // Before a command reads usage: on a first start, read the accounts' transcripts on both cores.
+    prime: async () => void (await usage.prime((await store.read()).accounts)),
+  }
 }
 
 const USAGE_CODES = new Set(['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'USAGE'])
@@ -57,6 +67,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const args = parseCommandArgs(command, rest)
     const context = createCliContext(io)
     context.usage.setPricing((await context.engine.settings()).pricing)
+    await context.prime()
     const output = await command.run(context, args)
     if ('exitCode' in output) return output.exitCode
     io.stdout(json ? JSON.stringify(output.json, null, 2) : output.text)

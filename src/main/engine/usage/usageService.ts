@@ -1,4 +1,7 @@
-import { watch, type FSWatcher } from 'node:fs'
+import { existsSync, watch, type FSWatcher } from 'node:fs'
+import { once } from 'node:events'
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
 import { join } from 'node:path'
 import type { PricingOverrides } from '../../../shared/schemas/pricing'
 import { Emitter } from '../emitter'
@@ -19,6 +22,11 @@ export interface UsageServiceOptions {
   readonly now?: () => number
   /** Fallback poll period where file watching is unavailable or misses an event. */
   readonly pollMs?: number
+  /**
+   * The built usage worker (out/main/usageWorker.js), given by the composition root that knows where
+   * it lies. Without it, `prime` does nothing and every account is read on this thread.
+   */
+  readonly workerScript?: URL
 }
 
 export type { Diagnostics } from '../../../shared/schemas/usage'
@@ -33,6 +41,7 @@ export function createUsageService(options: UsageServiceOptions) {
   const didChangeUsage = new Emitter<string>()
   const didChangeLogin = new Emitter<string>()
   let prices = createPriceBook()
+  let pricing: PricingOverrides = {}
   const watched = new Map<
     string,
     { watcher?: FSWatcher; login?: FSWatcher; poll: NodeJS.Timeout; account: UsageAccount }
@@ -97,10 +106,57 @@ export function createUsageService(options: UsageServiceOptions) {
     /** An account's `.claude.json` or `.credentials.json` changed: someone logged in or out. */
     onDidChangeLogin: didChangeLogin.event,
     setPricing(overrides: PricingOverrides): void {
+      pricing = overrides
       prices = createPriceBook(overrides)
     },
     refresh,
     summaryOf,
+    /**
+     * A first start reads every transcript once (a cold ingest). With two or more accounts without an
+     * index, this thread and worker threads (one per spare core) take accounts from one queue; the
+     * workers' accounts are then loaded from the indexes they wrote. Whatever a worker fails on is
+     * read here as usual.
+     */
+    async prime(accounts: readonly UsageAccount[]): Promise<{ readonly builtByWorkers: number }> {
+      const cold = accounts.filter(
+        (a) =>
+          !ledgers.has(a.configDir) &&
+          !existsSync(AccountLedger.indexPathFor(options.indexDir, a.configDir)) &&
+          existsSync(join(a.configDir, 'projects')),
+      )
+      const script = options.workerScript
+      if (!script || cold.length < 2) return { builtByWorkers: 0 }
+      const queue = [...cold]
+      let builtByWorkers = 0
+      const workers = Array.from(
+        { length: Math.min(availableParallelism() - 1, cold.length - 1) || 1 },
+        () => new Worker(script),
+      )
+      const viaWorker = async (worker: Worker) => {
+        for (let account = queue.shift(); account; account = queue.shift()) {
+          worker.postMessage({ configDir: account.configDir, indexDir: options.indexDir, pricing })
+          // `once` rejects when the worker fails: what is left of the queue is then read elsewhere.
+          const [reply] = (await once(worker, 'message').catch(() => [undefined])) as [{ ok: boolean } | undefined]
+          if (!reply) return
+          if (reply.ok) builtByWorkers++
+        }
+      }
+      const here = async () => {
+        // Let the workers start first; then read accounts here until the queue is empty.
+        await new Promise<void>((resolve) => setImmediate(resolve))
+        for (let account = queue.shift(); account; account = queue.shift()) {
+          ledgerOf(account)
+          await new Promise<void>((resolve) => setImmediate(resolve)) // hand the workers their next accounts
+        }
+      }
+      try {
+        await Promise.all([...workers.map(viaWorker), here()])
+      } finally {
+        await Promise.all(workers.map((w) => w.terminate()))
+      }
+      return { builtByWorkers }
+    },
+
     /** What one folder used on an account between two times (a launched session's tokens and cost). */
     totalsBetween(account: UsageAccount, cwd: string | null, from: number, to: number) {
       return totalsBetween(ledgerOf(account).table, prices, cwd, from, to)

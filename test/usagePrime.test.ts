@@ -1,0 +1,60 @@
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { generateCorpus } from '../bench/corpus'
+import { AccountLedger } from '../src/main/engine/usage/ledger'
+import { createUsageService } from '../src/main/engine/usage/usageService'
+import { ROOT } from './helpers/processes'
+import { tempDir } from './helpers/tempDir'
+
+// The built worker (test/globalSetup.ts builds out/ when the sources are newer).
+const BUILT_WORKER = pathToFileURL(join(ROOT, 'out', 'main', 'usageWorker.js'))
+const NOW = Date.parse('2026-11-27T12:00:00Z')
+
+function corpus() {
+  const root = tempDir('prime-')
+  const dirs = generateCorpus({ root, accounts: 3, bytesPerAccount: 3_000_000, seed: 11, end: NOW })
+  return dirs.map((configDir, i) => ({ id: String(i), configDir }))
+}
+
+/** Every account's summary as a service that reads everything on this thread sees it. */
+function reference(accounts: { id: string; configDir: string }[]) {
+  const service = createUsageService({ indexDir: tempDir('ref-'), now: () => NOW })
+  return accounts.map((a) => service.summaryOf(a))
+}
+
+describe('priming a first start on worker threads', () => {
+  it('builds the indexes of accounts without one in workers, with the same figures as one thread', async () => {
+    const accounts = corpus()
+    const indexDir = tempDir('idx-')
+    const service = createUsageService({ indexDir, now: () => NOW, workerScript: BUILT_WORKER })
+    expect((await service.prime(accounts)).builtByWorkers).toBeGreaterThanOrEqual(1)
+    for (const a of accounts) expect(existsSync(AccountLedger.indexPathFor(indexDir, a.configDir))).toBe(true)
+    expect(accounts.map((a) => service.summaryOf(a))).toEqual(reference(accounts))
+    // Nothing left to prime: a second call starts no worker and changes nothing.
+    expect(await service.prime(accounts)).toEqual({ builtByWorkers: 0 })
+    expect(accounts.map((a) => service.summaryOf(a))).toEqual(reference(accounts))
+  })
+
+  it('reads the accounts itself when a worker cannot start or fails every account', async () => {
+    const accounts = corpus()
+    const scripts = tempDir('scripts-')
+    const broken = join(scripts, 'broken.mjs')
+    writeFileSync(broken, "throw new Error('this worker cannot start')\n")
+    const refusing = join(scripts, 'refusing.mjs')
+    writeFileSync(
+      refusing,
+      "import { parentPort } from 'node:worker_threads'\nparentPort.on('message', () => parentPort.postMessage({ ok: false, message: 'no' }))\n",
+    )
+    for (const script of [broken, refusing]) {
+      const service = createUsageService({
+        indexDir: tempDir('idx-'),
+        now: () => NOW,
+        workerScript: pathToFileURL(script),
+      })
+      expect(await service.prime(accounts)).toEqual({ builtByWorkers: 0 })
+      expect(accounts.map((a) => service.summaryOf(a))).toEqual(reference(accounts))
+    }
+  })
+})
