@@ -354,6 +354,33 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return { run, rejected }
   }
 
+  /**
+   * Under the lock: applies local transactions and other processes' requests to `draft`, answers the
+   * requests and writes the result as one commit.
+   */
+  function commitRound(
+    draft: StateDocument,
+    pristine: () => StateDocument,
+    mustWrite: boolean,
+    local: Pending[],
+    remote: { run: Pending[]; rejected: Pending[] },
+  ): { outcomes: Map<Pending, Outcome>; committed: StateDocument | undefined } {
+    const applied = applyBatch(draft, pristine, [...local, ...remote.run, ...remote.rejected])
+    const outcomes = applied.outcomes
+    const anyChange = mustWrite || [...outcomes.values()].some((o) => o.ok)
+    const next = anyChange ? nextRevision(applied.doc, draft.revision) : undefined
+    // Answers go out before the commit that carries them is renamed in; a waiter trusts one only
+    // once that commit is the state file's (or finds its effect there under the lock).
+    for (const p of [...remote.run, ...remote.rejected]) {
+      requests.answer(p.remote!, next?.commit ?? draft.commit, outcomes.get(p)!, toErrorValue)
+      counters.servedForOthers++
+    }
+    if (!next) return { outcomes, committed: undefined }
+    write(next)
+    if (remote.run.length) requests.markCommitted(next.commit)
+    return { outcomes, committed: next }
+  }
+
   async function commitBatch(batch: Pending[]): Promise<void> {
     counters.transactions += batch.length
     counters.largestBatch = Math.max(counters.largestBatch, batch.length)
@@ -376,25 +403,17 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     if (lock) {
       try {
         const { draft, pristine, mustWrite } = loadLocked()
-        const baseRevision = draft.revision
         settleAnswered(batch, draft)
         const local = batch.filter((p) => !p.served)
-        const remote = remoteRequests(batch, draft, maxBatch - local.length)
-        const applied = applyBatch(draft, pristine, [...local, ...remote.run, ...remote.rejected])
-        outcomes = applied.outcomes
-        const anyChange = mustWrite || [...outcomes.values()].some((o) => o.ok)
-        const next = anyChange ? nextRevision(applied.doc, baseRevision) : undefined
-        // Answers go out before the commit that carries them is renamed in; a waiter trusts one only
-        // once that commit is the state file's (or finds its effect there under the lock).
-        for (const p of [...remote.run, ...remote.rejected]) {
-          requests.answer(p.remote!, next?.commit ?? draft.commit, outcomes.get(p)!, toErrorValue)
-          counters.servedForOthers++
-        }
-        if (next) {
-          write(next)
-          committed = next
-          if (remote.run.length) requests.markCommitted(next.commit)
-        }
+        const round = commitRound(
+          draft,
+          pristine,
+          mustWrite,
+          local,
+          remoteRequests(batch, draft, maxBatch - local.length),
+        )
+        outcomes = round.outcomes
+        committed = round.committed
       } catch (error) {
         for (const p of batch) if (!p.served) p.reject(error)
         return

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
 import { writeFileAtomic } from '../../store/atomicFile'
 import { EntryTable } from './entryTable'
 import { LineReader } from './lineReader'
@@ -72,7 +72,9 @@ function listTranscripts(
   const files: string[] = []
   const used = new Map<string, DirListing>()
   const walk = (relative: string, top: boolean) => {
-    const dir = relative ? join(projects, relative) : projects
+    // Plain concatenation: `projects` is normalized and entry names hold no separator (path.join cost
+    // more than the readdir it replaced on a warm restart).
+    const dir = relative ? `${projects}${sep}${relative}` : projects
     let listing: DirListing
     try {
       const mtime = statSync(dir).mtimeMs
@@ -95,8 +97,8 @@ function listTranscripts(
       throw error
     }
     used.set(relative, listing)
-    for (const name of listing.f) files.push(join(dir, name))
-    for (const name of listing.d) walk(relative ? `${relative}/${name}` : name, false)
+    for (const name of listing.f) files.push(`${dir}${sep}${name}`)
+    for (const name of listing.d) walk(relative ? `${relative}${sep}${name}` : name, false)
   }
   walk('', true)
   return { files, listings: used }
