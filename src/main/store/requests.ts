@@ -142,9 +142,16 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
       const answered = new Set(names.filter((n) => n.endsWith('.res')).map((n) => n.slice(0, -4)))
       const requests: RemoteRequest[] = []
       const rejected: { id: string; error: unknown }[] = []
+      const asked = new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)))
       for (const name of names) {
         if (requests.length + rejected.length >= limit) break
-        if (name.endsWith('.ok') && Date.now() - statMs(join(dir, name)) > MARKER_TTL_MS) remove(join(dir, name))
+        // Leftovers: commit markers past their use, answers nobody will collect (their asker was
+        // killed), temp files of a writer killed mid-write.
+        const leftover =
+          (name.endsWith('.ok') && MARKER_TTL_MS) ||
+          (name.endsWith('.res') && !asked.has(name.slice(0, -4)) && REQUEST_TTL_MS) ||
+          (name.includes('.tmp-') && REQUEST_TTL_MS)
+        if (leftover && Date.now() - statMs(join(dir, name)) > leftover) remove(join(dir, name))
         if (!name.endsWith('.json')) continue
         const id = name.slice(0, -5)
         if (skip.has(id) || answered.has(id)) continue

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../shared/errors'
@@ -322,6 +322,12 @@ describe('group commit across processes', () => {
     request(4, 2 ** 22 + 12345, 'note') // no such process
     request(5, process.pid, 'from-a-newer-version')
     writeFileSync(join(dir, `${id(6)}.json`), '{"torn')
+    // Leftovers of killed processes: an answer nobody collects, a half-written request, an old marker.
+    const old = new Date(Date.now() - 10 * 60_000)
+    for (const name of [`${id(7)}.res`, `${id(8)}.json.tmp-1-2-x`, 'abc123.ok']) {
+      writeFileSync(join(dir, name), '{}')
+      utimesSync(join(dir, name), old, old)
+    }
     await a.transact(() => undefined)
     expect(readFile(home).recoveries).toEqual([])
     expect(readdirSync(dir)).toEqual([`${id(5)}.json`])
