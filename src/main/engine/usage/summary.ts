@@ -142,28 +142,29 @@ function weekOf(base: SummaryBase, table: EntryTable, prices: PriceBook, now: nu
   let costUsd = 0
   let entries = 0
   let oldest: number | null = null
-  for (const block of base.blocks) {
-    if (block.lastMs <= from || block.firstMs > now) continue
-    if (block.firstMs > from && block.lastMs <= now) {
-      oldest ??= block.firstMs
-      costUsd += block.costUsd
-      entries += block.entries
-      tokens.input += block.tokens.input
-      tokens.output += block.tokens.output
-      tokens.cacheCreation += block.tokens.cacheCreation
-      tokens.cacheRead += block.tokens.cacheRead
-      continue
-    }
-    // A block across either edge of the week: its entries are exactly those timed within it.
-    const part = totalsBetween(table, prices, null, Math.max(block.firstMs, from + 1), Math.min(block.lastMs, now) + 1)
-    if (part.entries === 0) continue
-    oldest ??= part.firstMs
+  const add = (part: { costUsd: number; entries: number; tokens: Tokens }, first: number | null) => {
+    oldest ??= first
     costUsd += part.costUsd
     entries += part.entries
     tokens.input += part.tokens.input
     tokens.output += part.tokens.output
     tokens.cacheCreation += part.tokens.cacheCreation
     tokens.cacheRead += part.tokens.cacheRead
+  }
+  for (const block of base.blocks) {
+    if (block.lastMs <= from || block.firstMs > now) continue
+    if (block.firstMs > from && block.lastMs <= now) add(block, block.firstMs)
+    else {
+      // A block across either edge of the week: its entries are exactly those timed within it.
+      const part = totalsBetween(
+        table,
+        prices,
+        null,
+        Math.max(block.firstMs, from + 1),
+        Math.min(block.lastMs, now) + 1,
+      )
+      if (part.entries > 0) add(part, part.firstMs)
+    }
   }
   return { costUsd, tokens, entries, freesAt: oldest === null ? null : new Date(oldest + WEEK_MS).toISOString() }
 }
