@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { ValidationError } from '../../shared/errors'
+import { toErrorValue, ValidationError } from '../../shared/errors'
 import type { DeepReadonly } from '../../shared/readonly'
 import {
   createInitialState,
@@ -16,7 +16,6 @@ import { UNPARSEABLE, VERIFIED, type DocumentBackend } from './backend'
 import { CorruptStateError } from './errors'
 import { acquireFileLockUnlessDone, processIsAlive, type FileLockOptions } from './fileLock'
 import { createRequestBox, outcomeOf, type Outcome, type StoreOperation } from './requests'
-import { toErrorValue } from '../../shared/errors'
 import { migrateDocument, MIGRATIONS, type Migrations } from './migrations'
 
 export type Snapshot = DeepReadonly<StateDocument>
@@ -400,6 +399,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     }
     let outcomes: Map<Pending, Outcome> = new Map()
     let committed: StateDocument | undefined
+    let failure: Outcome | undefined
     if (lock) {
       try {
         const { draft, pristine, mustWrite } = loadLocked()
@@ -415,14 +415,14 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         outcomes = round.outcomes
         committed = round.committed
       } catch (error) {
-        for (const p of batch) if (!p.served) p.reject(error)
-        return
+        // Nothing was committed; requests another process had already answered keep their answers.
+        failure = { ok: false, error }
       } finally {
         lock.release()
       }
     }
     for (const p of batch) {
-      const outcome = p.served ?? outcomes.get(p)!
+      const outcome = p.served ?? failure ?? outcomes.get(p)!
       if (p.served) counters.servedByOthers++
       if (outcome.ok) p.resolve(outcome.value)
       else p.reject(outcome.error)
