@@ -30,9 +30,9 @@ export interface FileLockOptions {
   readonly wakeOn?: readonly WatchTarget[]
 }
 
-/** Changes to these entries of a directory (all of them when `names` is absent). */
+/** Changes to the file or directory at `path`; for a directory, only to the entries in `names` when given. */
 export interface WatchTarget {
-  readonly dir: string
+  readonly path: string
   readonly names?: readonly string[]
 }
 
@@ -157,13 +157,13 @@ export async function acquireFileLockUnlessDone(
             !(Date.now() - owner.at < staleMs) // also true for an unreadable, half-written lock file
           if (abandoned && !(Number.isNaN(owner.at) && ageOf(path) < 1000)) breakStaleLock(path, owner, isAlive)
         }
-        lockChanges ??= watchForChanges([{ dir: dirname(path), names: [basename(path)] }, ...wakeOn])
+        lockChanges ??= watchForChanges([{ path: dirname(path), names: [basename(path)] }, ...wakeOn])
         await lockChanges.next(10)
       } else {
         if (ahead?.name !== predecessor) {
           ahead?.changes.close()
           ahead = predecessor
-            ? { name: predecessor, changes: watchForChanges([{ dir: join(queue, predecessor) }, ...wakeOn]) }
+            ? { name: predecessor, changes: watchForChanges([{ path: join(queue, predecessor) }, ...wakeOn]) }
             : undefined
         }
         // The fallback also notices a predecessor that died without removing its ticket.
@@ -188,10 +188,10 @@ function watchForChanges(targets: readonly WatchTarget[]): { next(fallbackMs: nu
   let changed = false
   let wake: (() => void) | undefined
   const watchers: FSWatcher[] = []
-  for (const { dir, names } of targets) {
+  for (const { path, names } of targets) {
     try {
       watchers.push(
-        watch(dir, { persistent: false }, (_event, name) => {
+        watch(path, { persistent: false }, (_event, name) => {
           // No name (some platforms): assume it matters.
           if (names && name && !names.includes(name.toString())) return
           changed = true

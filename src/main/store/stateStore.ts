@@ -391,7 +391,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         ...options.lock,
         abandon: onlyRequests ? () => batch.every((p) => (p.served ??= verifiedResult(p)) !== undefined) : undefined,
         // Answers are written before the commit carrying them is renamed in: the rename is the moment to look.
-        wakeOn: onlyRequests ? [{ dir: dirname(path), names: [basename(path)] }] : undefined,
+        wakeOn: onlyRequests ? [{ path: dirname(path), names: [basename(path)] }] : undefined,
       })
     } catch (error) {
       for (const p of batch) p.reject(error)
