@@ -51,6 +51,15 @@ interface DirListing {
   readonly f: readonly string[]
 }
 
+const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.every((n) => typeof n === 'string')
+
+/** A listing as the index stores it; anything else is dropped (that folder is simply read again). */
+function isListingEntry(entry: unknown): entry is [string, DirListing] {
+  if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') return false
+  const l = entry[1] as Partial<DirListing> | null
+  return !!l && typeof l.m === 'number' && typeof l.at === 'number' && isNames(l.d) && isNames(l.f)
+}
+
 /**
  * A listing is trusted only if it was taken well after the directory last changed: a change in the
  * same timestamp tick as the listing would not move the mtime (git's "racy" rule; 2 s covers the
@@ -367,7 +376,7 @@ export class AccountLedger {
       for (const file of header.files) this.files.set(file.path, file)
       this.limits = header.limits
       this.base = Array.isArray(header.summary?.blocks) ? header.summary : undefined
-      this.listings = new Map(Array.isArray(header.dirs) ? header.dirs : [])
+      this.listings = new Map((Array.isArray(header.dirs) ? header.dirs : []).filter(isListingEntry))
       return true
     } catch (error) {
       if (!(error instanceof Error)) throw error
