@@ -109,7 +109,11 @@ export class LineReader {
       let mentionsLimit = false
       for (; hit !== -1 && hit < end; hit = region.indexOf(WORD, hit + WORD.length)) {
         if (!usage && region[hit - 1] === QUOTE && region[hit + WORD.length] === QUOTE) usage = true
-        else if (!mentionsLimit && region.compare(LIMIT, 0, LIMIT.length, hit, hit + LIMIT.length) === 0)
+        else if (
+          !mentionsLimit &&
+          hit + LIMIT.length <= end &&
+          region.compare(LIMIT, 0, LIMIT.length, hit, hit + LIMIT.length) === 0
+        )
           mentionsLimit = true
         if (usage && mentionsLimit) {
           hit = region.indexOf(WORD, end + 1)

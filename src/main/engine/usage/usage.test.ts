@@ -233,6 +233,19 @@ describe('ingestion', () => {
     expect(l.files.get(transcript)!.invalid).toBe(2)
   })
 
+  it('reads a file whose last line mentions the word usage at its very end', () => {
+    const { transcript, ledger } = account()
+    appendLines(transcript, [
+      assistantLine({ time: at(0), messageId: 'a', requestId: 'a', input: 5, output: 5 }),
+      JSON.stringify({ type: 'user', message: { content: 'check usage' } }),
+      '{"u":"my usage"}',
+    ])
+    const l = ledger()
+    l.ingest()
+    expect(l.files.get(transcript)!.error).toBeNull()
+    expect(totals(l)).toMatchObject({ input: 5, entries: 1 })
+  })
+
   it('skips a huge tool output without reading it whole', () => {
     const { transcript, ledger } = account()
     appendLines(transcript, [
