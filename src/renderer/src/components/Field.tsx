@@ -22,3 +22,28 @@ export function Field(props: {
     </div>
   )
 }
+
+/** A Field holding one text input, marked invalid while its error shows: the common case. */
+export function TextField(props: {
+  label: string
+  error?: string
+  hint?: string
+  value: string
+  onChange: (text: string) => void
+  inputMode?: 'decimal' | 'numeric'
+}) {
+  return (
+    <Field label={props.label} error={props.error} hint={props.hint}>
+      {(id, describedBy) => (
+        <input
+          id={id}
+          aria-describedby={describedBy}
+          aria-invalid={!!props.error}
+          inputMode={props.inputMode}
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+        />
+      )}
+    </Field>
+  )
+}

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react'
 import type { ErrorValue } from '../../../shared/result'
 import type { AccountView } from '../../../shared/schemas/pool'
 import { call, fieldErrors } from '../api'
-import { Field } from '../components/Field'
+import { Field, TextField } from '../components/Field'
 
 const PLANS = ['pro', 'max5', 'max20', 'custom'] as const
 const numberOrUndefined = (v: string) => (v.trim() === '' ? undefined : Number(v))
@@ -41,28 +41,19 @@ function AddAccount() {
   return (
     <form onSubmit={(e) => void submit(e)} aria-labelledby="add-title" className="panel" noValidate>
       <h3 id="add-title">Add an account</h3>
-      <Field label="Name" error={errors.name}>
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            aria-invalid={!!errors.name}
-            value={form.name}
-            onChange={(e) => setForm({ ...form, name: e.target.value })}
-          />
-        )}
-      </Field>
-      <Field label="Config directory" error={errors.configDir} hint="e.g. ~/.claude or ~/.claude-work">
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            aria-invalid={!!errors.configDir}
-            value={form.configDir}
-            onChange={(e) => setForm({ ...form, configDir: e.target.value })}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Name"
+        error={errors.name}
+        value={form.name}
+        onChange={(text) => setForm({ ...form, name: text })}
+      />
+      <TextField
+        label="Config directory"
+        error={errors.configDir}
+        hint="e.g. ~/.claude or ~/.claude-work"
+        value={form.configDir}
+        onChange={(text) => setForm({ ...form, configDir: text })}
+      />
       <label className="check">
         <input type="checkbox" checked={form.create} onChange={(e) => setForm({ ...form, create: e.target.checked })} />{' '}
         Create the directory if it does not exist
@@ -80,28 +71,20 @@ function AddAccount() {
           </select>
         )}
       </Field>
-      <Field label="5-hour budget (USD, optional)" error={errors.blockBudgetUsd}>
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            inputMode="decimal"
-            value={form.block}
-            onChange={(e) => setForm({ ...form, block: e.target.value })}
-          />
-        )}
-      </Field>
-      <Field label="Weekly budget (USD, optional)" error={errors.weeklyBudgetUsd}>
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            inputMode="decimal"
-            value={form.week}
-            onChange={(e) => setForm({ ...form, week: e.target.value })}
-          />
-        )}
-      </Field>
+      <TextField
+        label="5-hour budget (USD, optional)"
+        error={errors.blockBudgetUsd}
+        inputMode="decimal"
+        value={form.block}
+        onChange={(text) => setForm({ ...form, block: text })}
+      />
+      <TextField
+        label="Weekly budget (USD, optional)"
+        error={errors.weeklyBudgetUsd}
+        inputMode="decimal"
+        value={form.week}
+        onChange={(text) => setForm({ ...form, week: text })}
+      />
       {error && !error.issues?.length && <p role="alert">{error.message}</p>}
       {done && <p role="status">{done}</p>}
       <button type="submit">Add account</button>
@@ -160,20 +143,20 @@ function AccountRow(props: { account: AccountView }) {
             </select>
           )}
         </Field>
-        <Field
+        <TextField
           label="5-hour budget (USD)"
           error={errors['patch.blockBudgetUsd'] ?? errors.blockBudgetUsd}
           hint={`plan default: $${a.standing.blockBudgetUsd}`}
-        >
-          {(id, d) => <input id={id} aria-describedby={d} value={block} onChange={(e) => setBlock(e.target.value)} />}
-        </Field>
-        <Field
+          value={block}
+          onChange={setBlock}
+        />
+        <TextField
           label="Weekly budget (USD)"
           error={errors['patch.weeklyBudgetUsd'] ?? errors.weeklyBudgetUsd}
           hint={`plan default: $${a.standing.weeklyBudgetUsd}`}
-        >
-          {(id, d) => <input id={id} aria-describedby={d} value={week} onChange={(e) => setWeek(e.target.value)} />}
-        </Field>
+          value={week}
+          onChange={setWeek}
+        />
       </div>
       <div className="actions">
         <button onClick={() => void save()}>Save</button>

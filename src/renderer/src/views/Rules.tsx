@@ -2,7 +2,7 @@ import { useState } from 'react'
 import type { ErrorValue } from '../../../shared/result'
 import type { Rule } from '../../../shared/schemas/rules'
 import { call, fieldErrors, useChannel } from '../api'
-import { Field } from '../components/Field'
+import { Field, TextField } from '../components/Field'
 import { TableHead } from '../components/TableHead'
 import { dateTime } from '../format'
 
@@ -76,43 +76,30 @@ function RuleEditor(props: { rule: Rule }) {
                 </select>
               )}
             </Field>
-            <Field label="Percent" error={errors.percent}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  aria-invalid={!!errors.percent}
-                  inputMode="numeric"
-                  value={String(draft.percent)}
-                  onChange={(e) => set('percent', e.target.value)}
-                />
-              )}
-            </Field>
+            <TextField
+              label="Percent"
+              error={errors.percent}
+              inputMode="numeric"
+              value={String(draft.percent)}
+              onChange={(text) => set('percent', text)}
+            />
           </>
         )}
         {props.rule.kind === 'pool_forecast' && (
-          <Field label="Within minutes" error={errors.withinMinutes}>
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                value={String(draft.withinMinutes)}
-                onChange={(e) => set('withinMinutes', e.target.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Within minutes"
+            error={errors.withinMinutes}
+            value={String(draft.withinMinutes)}
+            onChange={(text) => set('withinMinutes', text)}
+          />
         )}
         {props.rule.kind === 'login_expiring' && (
-          <Field label="Within days" error={errors.withinDays}>
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                value={String(draft.withinDays)}
-                onChange={(e) => set('withinDays', e.target.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Within days"
+            error={errors.withinDays}
+            value={String(draft.withinDays)}
+            onChange={(text) => set('withinDays', text)}
+          />
         )}
         <button onClick={() => void save()}>Save rule</button>
         {saved && <span role="status">Saved.</span>}

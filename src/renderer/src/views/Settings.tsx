@@ -2,11 +2,16 @@ import { useEffect, useState } from 'react'
 import type { ErrorValue } from '../../../shared/result'
 import type { Settings as SettingsValue } from '../../../shared/schemas/settings'
 import { call, fieldErrors, useChannel } from '../api'
-import { Field } from '../components/Field'
+import { Field, TextField } from '../components/Field'
 import { TableHead } from '../components/TableHead'
 import type { AccountView } from '../../../shared/schemas/pool'
 
 const PLANS = ['pro', 'max5', 'max20'] as const
+/** The two expected costs of a plan, as the settings schema names them, with their labels. */
+const PLAN_FIELDS = [
+  ['blockUsd', '5-hour block'],
+  ['weekUsd', 'week'],
+] as const
 
 function AccountDiagnostics(props: { account: AccountView }) {
   const usage = useChannel('usage:get', { account: props.account.id }, ['event:usageChanged'])
@@ -95,16 +100,12 @@ export function Settings(props: { accounts: AccountView[] }) {
     <section aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
       <div className="panel">
-        <Field label="Rebalance interval (seconds)" error={errors.rebalanceIntervalSec}>
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={String(draft.rebalanceIntervalSec)}
-              onChange={(e) => setDraft({ ...draft, rebalanceIntervalSec: num(e.target.value) })}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Rebalance interval (seconds)"
+          error={errors.rebalanceIntervalSec}
+          value={String(draft.rebalanceIntervalSec)}
+          onChange={(text) => setDraft({ ...draft, rebalanceIntervalSec: num(text) })}
+        />
         <label className="check">
           <input
             type="checkbox"
@@ -116,42 +117,20 @@ export function Settings(props: { accounts: AccountView[] }) {
         <h3>Expected cost per plan (USD)</h3>
         {PLANS.map((plan) => (
           <div className="row" key={plan}>
-            <Field label={`${plan}: 5-hour block`} error={errors[`planBudgets.${plan}.blockUsd`]}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  value={String(draft.planBudgets[plan].blockUsd)}
-                  onChange={(e) =>
-                    setDraft({
-                      ...draft,
-                      planBudgets: {
-                        ...draft.planBudgets,
-                        [plan]: { ...draft.planBudgets[plan], blockUsd: num(e.target.value) },
-                      },
-                    })
-                  }
-                />
-              )}
-            </Field>
-            <Field label={`${plan}: week`} error={errors[`planBudgets.${plan}.weekUsd`]}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  value={String(draft.planBudgets[plan].weekUsd)}
-                  onChange={(e) =>
-                    setDraft({
-                      ...draft,
-                      planBudgets: {
-                        ...draft.planBudgets,
-                        [plan]: { ...draft.planBudgets[plan], weekUsd: num(e.target.value) },
-                      },
-                    })
-                  }
-                />
-              )}
-            </Field>
+            {PLAN_FIELDS.map(([key, what]) => (
+              <TextField
+                key={key}
+                label={`${plan}: ${what}`}
+                error={errors[`planBudgets.${plan}.${key}`]}
+                value={String(draft.planBudgets[plan][key])}
+                onChange={(text) =>
+                  setDraft({
+                    ...draft,
+                    planBudgets: { ...draft.planBudgets, [plan]: { ...draft.planBudgets[plan], [key]: num(text) } },
+                  })
+                }
+              />
+            ))}
           </div>
         ))}
         <Field
@@ -169,30 +148,20 @@ export function Settings(props: { accounts: AccountView[] }) {
             />
           )}
         </Field>
-        <Field
+        <TextField
           label="Terminal command"
           error={errors.terminalCommand}
           hint="e.g. alacritty --working-directory {cwd} -e {command}; empty for the system default"
-        >
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={draft.terminalCommand ?? ''}
-              onChange={(e) => setDraft({ ...draft, terminalCommand: e.target.value.trim() ? e.target.value : null })}
-            />
-          )}
-        </Field>
-        <Field label="Path to claude" error={errors.claudePath} hint="empty: AUTH_POOL_CLAUDE, then PATH">
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={draft.claudePath ?? ''}
-              onChange={(e) => setDraft({ ...draft, claudePath: e.target.value.trim() ? e.target.value : null })}
-            />
-          )}
-        </Field>
+          value={draft.terminalCommand ?? ''}
+          onChange={(text) => setDraft({ ...draft, terminalCommand: text.trim() ? text : null })}
+        />
+        <TextField
+          label="Path to claude"
+          error={errors.claudePath}
+          hint="empty: AUTH_POOL_CLAUDE, then PATH"
+          value={draft.claudePath ?? ''}
+          onChange={(text) => setDraft({ ...draft, claudePath: text.trim() ? text : null })}
+        />
         <button onClick={() => void save()}>Save settings</button>
         {saved && <span role="status"> Saved.</span>}
         {error && !Object.keys(errors).length && <p role="alert">{error.message}</p>}
