@@ -98,8 +98,6 @@ function unlinkIfPresent(path: string): void {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
 /**
  * A cross-process lock: an exclusively created file holding "pid host time nonce".
  * Waiters queue FIFO through ticket files in `<lock>.q/` (named by arrival time), and only the head of
