@@ -29,7 +29,8 @@ describe('priming a first start on worker threads', () => {
     const accounts = corpus()
     const indexDir = tempDir('idx-')
     const service = createUsageService({ indexDir, now: () => NOW, workerScript: BUILT_WORKER })
-    expect((await service.prime(accounts)).builtByWorkers).toBeGreaterThanOrEqual(1)
+    // The app's way: every account on worker threads, none on the calling thread.
+    expect(await service.prime(accounts, { onThisThread: false })).toEqual({ builtByWorkers: accounts.length })
     for (const a of accounts) expect(existsSync(AccountLedger.indexPathFor(indexDir, a.configDir))).toBe(true)
     expect(accounts.map((a) => service.summaryOf(a))).toEqual(reference(accounts))
     // Nothing left to prime: a second call starts no worker and changes nothing.
@@ -37,7 +38,17 @@ describe('priming a first start on worker threads', () => {
     expect(accounts.map((a) => service.summaryOf(a))).toEqual(reference(accounts))
   })
 
-  it('reads the accounts itself when a worker cannot start or fails every account', async () => {
+  it('shares the accounts between this thread and the workers, with the same figures', async () => {
+    const accounts = corpus()
+    const indexDir = tempDir('idx-')
+    const service = createUsageService({ indexDir, now: () => NOW, workerScript: BUILT_WORKER })
+    // The CLI's way: this thread claims accounts too (how many each side gets depends on timing).
+    await service.prime(accounts)
+    for (const a of accounts) expect(existsSync(AccountLedger.indexPathFor(indexDir, a.configDir))).toBe(true)
+    expect(accounts.map((a) => service.summaryOf(a))).toEqual(reference(accounts))
+  })
+
+  it('reads the accounts itself when a worker cannot start, fails every account or exits without answering', async () => {
     const accounts = corpus()
     const scripts = tempDir('scripts-')
     const broken = join(scripts, 'broken.mjs')
@@ -47,13 +58,24 @@ describe('priming a first start on worker threads', () => {
       refusing,
       "import { parentPort } from 'node:worker_threads'\nparentPort.on('message', () => parentPort.postMessage({ ok: false, message: 'no' }))\n",
     )
-    for (const script of [broken, refusing]) {
+    const leaving = join(scripts, 'leaving.mjs')
+    writeFileSync(
+      leaving,
+      "import { parentPort } from 'node:worker_threads'\nparentPort.on('message', () => process.exit(0))\n",
+    )
+    for (const [script, onThisThread] of [broken, refusing, leaving].flatMap(
+      (s) =>
+        [
+          [s, true],
+          [s, false],
+        ] as const,
+    )) {
       const service = createUsageService({
         indexDir: tempDir('idx-'),
         now: () => NOW,
         workerScript: pathToFileURL(script),
       })
-      expect(await service.prime(accounts)).toEqual({ builtByWorkers: 0 })
+      expect(await service.prime(accounts, { onThisThread })).toEqual({ builtByWorkers: 0 })
       expect(accounts.map((a) => service.summaryOf(a))).toEqual(reference(accounts))
     }
   })

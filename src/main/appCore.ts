@@ -54,8 +54,9 @@ export function createAppCore(deps: {
   }
   const syncUsage = async () => {
     usage.setPricing((await engine.settings()).pricing)
-    // A first start reads every account's transcripts: on both cores, before anything asks for usage.
-    await usage.prime((await deps.store.read()).accounts)
+    // A first start reads every account's transcripts on worker threads (every core, the main thread
+    // stays free for the tray and windows), before anything asks for usage.
+    await usage.prime((await deps.store.read()).accounts, { onThisThread: false })
     usage.watch(await engine.listAccounts())
   }
   engine.onDidChangeAccounts(() => void syncUsage().then(() => emit('event:poolChanged', {})))

@@ -2,18 +2,38 @@ import type { PricingOverrides } from '../../../shared/schemas/pricing'
 import { AccountLedger } from './ledger'
 import { createPriceBook } from './pricing'
 
+/** A cold start's accounts, shared by the threads that build their indexes. */
 export interface BuildRequest {
-  readonly configDir: string
+  readonly configDirs: readonly string[]
   readonly indexDir: string
   readonly pricing: PricingOverrides
+  /** The next account to claim (index into configDirs), shared by every thread taking part. */
+  readonly next: Int32Array
 }
 
+/** Claims the next account of a shared queue: each index is handed to exactly one thread. */
+export const claimNext = (next: Int32Array): number => Atomics.add(next, 0, 1)
+
 /** Reads an account's transcripts into its index (with the summary base), as the service itself would. */
-export function buildIndex(request: BuildRequest): AccountLedger {
-  const ledger = new AccountLedger(request.configDir, AccountLedger.indexPathFor(request.indexDir, request.configDir))
+export function buildIndex(configDir: string, indexDir: string, pricing: PricingOverrides): AccountLedger {
+  const ledger = new AccountLedger(configDir, AccountLedger.indexPathFor(indexDir, configDir))
   ledger.load()
   ledger.ingest()
-  ledger.summaryBase(createPriceBook(request.pricing))
+  ledger.summaryBase(createPriceBook(pricing))
   ledger.save()
   return ledger
+}
+
+/** A worker's share of a cold start: accounts claimed until none is left. Returns how many it built. */
+export function buildClaimed(request: BuildRequest): number {
+  let built = 0
+  for (let i = claimNext(request.next); i < request.configDirs.length; i = claimNext(request.next)) {
+    try {
+      buildIndex(request.configDirs[i]!, request.indexDir, request.pricing)
+      built++
+    } catch {
+      // Left without an index: the main thread reads this account itself when it first needs it.
+    }
+  }
+  return built
 }

@@ -1,11 +1,11 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs'
-import { once } from 'node:events'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { join } from 'node:path'
 import type { PricingOverrides } from '../../../shared/schemas/pricing'
 import { Emitter } from '../emitter'
 import type { AccountUsage, UsageSource } from '../ports'
+import { claimNext, type BuildRequest } from './buildIndex'
 import { AccountLedger, type FileState } from './ledger'
 import { createPriceBook, type PriceBook } from './pricing'
 import { accountUsageOf, summarizeAt, totalsBetween } from './summary'
@@ -112,12 +112,17 @@ export function createUsageService(options: UsageServiceOptions) {
     refresh,
     summaryOf,
     /**
-     * A first start reads every transcript once (a cold ingest). With two or more accounts without an
-     * index, this thread and worker threads (one per spare core) take accounts from one queue; the
-     * workers' accounts are then loaded from the indexes they wrote. Whatever a worker fails on is
-     * read here as usual.
+     * A first start reads every transcript once (a cold ingest). Accounts without an index are built by
+     * worker threads and, with `onThisThread` (the CLI), by this thread too; every thread claims the next
+     * account from one shared counter (Atomics), so no worker waits for this thread's event loop to hand
+     * it work. The app passes `onThisThread: false`: its main thread keeps serving the tray and windows.
+     * The workers' accounts are then loaded from the indexes they wrote; whatever a worker fails on is
+     * read here later, as usual.
      */
-    async prime(accounts: readonly UsageAccount[]): Promise<{ readonly builtByWorkers: number }> {
+    async prime(
+      accounts: readonly UsageAccount[],
+      { onThisThread = true }: { readonly onThisThread?: boolean } = {},
+    ): Promise<{ readonly builtByWorkers: number }> {
       const cold = accounts.filter(
         (a) =>
           !ledgers.has(a.configDir) &&
@@ -125,36 +130,37 @@ export function createUsageService(options: UsageServiceOptions) {
           existsSync(join(a.configDir, 'projects')),
       )
       const script = options.workerScript
-      if (!script || cold.length < 2) return { builtByWorkers: 0 }
-      const queue = [...cold]
-      let builtByWorkers = 0
+      const spare = onThisThread ? cold.length - 1 : cold.length
+      if (!script || spare < 1) return { builtByWorkers: 0 }
+      const next = new Int32Array(new SharedArrayBuffer(4))
+      const request: BuildRequest = {
+        configDirs: cold.map((a) => a.configDir),
+        indexDir: options.indexDir,
+        pricing,
+        next,
+      }
       const workers = Array.from(
-        { length: Math.min(availableParallelism() - 1, cold.length - 1) || 1 },
+        { length: Math.max(1, Math.min(availableParallelism() - (onThisThread ? 1 : 0), spare)) },
         () => new Worker(script),
       )
-      const viaWorker = async (worker: Worker) => {
-        for (let account = queue.shift(); account; account = queue.shift()) {
-          worker.postMessage({ configDir: account.configDir, indexDir: options.indexDir, pricing })
-          // `once` rejects when the worker fails: what is left of the queue is then read elsewhere.
-          const [reply] = (await once(worker, 'message').catch(() => [undefined])) as [{ ok: boolean } | undefined]
-          if (!reply) return
-          if (reply.ok) builtByWorkers++
-        }
-      }
-      const here = async () => {
-        // Let the workers start first; then read accounts here until the queue is empty.
-        await new Promise<void>((resolve) => setImmediate(resolve))
-        for (let account = queue.shift(); account; account = queue.shift()) {
-          ledgerOf(account)
-          await new Promise<void>((resolve) => setImmediate(resolve)) // hand the workers their next accounts
-        }
-      }
+      // A worker that fails to start, dies or exits answers nothing: what it claimed is read here later.
+      const replies = workers.map(
+        (worker) =>
+          new Promise<number>((resolve) => {
+            worker.once('message', (reply: { built?: unknown } | undefined) =>
+              resolve(typeof reply?.built === 'number' ? reply.built : 0),
+            )
+            worker.once('error', () => resolve(0))
+            worker.once('exit', () => resolve(0))
+            worker.postMessage(request)
+          }),
+      )
       try {
-        await Promise.all([...workers.map(viaWorker), here()])
+        if (onThisThread) for (let i = claimNext(next); i < cold.length; i = claimNext(next)) ledgerOf(cold[i]!)
+        return { builtByWorkers: (await Promise.all(replies)).reduce((n, built) => n + built, 0) }
       } finally {
         await Promise.all(workers.map((w) => w.terminate()))
       }
-      return { builtByWorkers }
     },
 
     /** What one folder used on an account between two times (a launched session's tokens and cost). */
