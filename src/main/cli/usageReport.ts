@@ -10,8 +10,9 @@ export async function usageReport(context: CliContext, filter: { account?: strin
   // findAccount throws the typed not-found error (exit 2) that names the known accounts.
   const accounts = filter.account ? [findAccount({ accounts: all }, filter.account)] : all
   return {
+    // A CLI process reads each account's new transcript bytes on its first use (prime or summaryOf):
+    // a refresh here would walk every transcript a second time.
     accounts: accounts.map((account) => {
-      context.usage.refresh(account)
       const summary = context.usage.summaryOf(account)
       const blocks = summary.blocks.filter((b) => filter.since === undefined || Date.parse(b.end) > filter.since!)
       return {

@@ -1,12 +1,22 @@
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
-/** Writes a file the way a crash cannot half-write it: temp file, fsync (unless a cache), rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, fsync = true): void {
+/**
+ * Writes a file the way a crash cannot half-write it: temp file, fsync (unless a cache), rename. `data`
+ * may come in parts, written one after the other (no copy into one buffer first).
+ */
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array | readonly Uint8Array[],
+  mode = 0o600,
+  fsync = true,
+): void {
   const temp = `${path}.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
   const fd = openSync(temp, 'w', mode)
   try {
-    writeFileSync(fd, data)
+    // Given a descriptor, writeFileSync writes at its current position: the parts follow each other.
+    if (Array.isArray(data)) for (const part of data) writeFileSync(fd, part)
+    else writeFileSync(fd, data as string | Uint8Array)
     if (fsync) fsyncSync(fd)
   } finally {
     closeSync(fd)

@@ -21,7 +21,9 @@ export type LineHandler = (line: Buffer, final: boolean, mentionsLimit: boolean)
 
 /** One reusable read buffer per reader; grows only for a long line that might carry usage. */
 export class LineReader {
-  private buffer = Buffer.allocUnsafe(CHUNK)
+  /** The usual buffer, kept for reuse after a long line needed a bigger one (fresh memory is dear). */
+  private readonly chunk = Buffer.allocUnsafe(CHUNK)
+  private buffer = this.chunk
 
   /**
    * Calls `onLine` with the bytes (a view, valid during the call) of every complete line from `offset` to
@@ -90,7 +92,7 @@ export class LineReader {
       }
     } finally {
       closeSync(fd)
-      if (this.buffer.length > CHUNK) this.buffer = Buffer.allocUnsafe(CHUNK)
+      this.buffer = this.chunk
     }
     // A long line still being skipped at EOF is not finished: resume from where it started next time.
     return { offset: skippingLongLine ? skipStart : consumed, bytesRead: position - offset, oversized }
