@@ -327,12 +327,16 @@ describe('ingestion', () => {
     const rebuilt = ledger()
     rebuilt.ingest()
     expect(totals(rebuilt)).toMatchObject({ input: 501, entries: 51 })
-    // A corrupt index is ignored, not trusted.
+    // A corrupt index is ignored, not trusted: garbage, or a torn file.
     rebuilt.save()
-    writeFileSync(rebuilt.indexPath, 'garbage')
-    const again = ledger()
-    again.ingest()
-    expect(totals(again).input).toBe(501)
+    const good = readFileSync(rebuilt.indexPath)
+    for (const bytes of [Buffer.from('garbage'), good.subarray(0, good.length - 3)]) {
+      writeFileSync(rebuilt.indexPath, bytes)
+      const again = ledger()
+      expect(again.files.size).toBe(0) // nothing taken from it
+      expect(again.ingest().bytesRead).toBeGreaterThan(0)
+      expect(totals(again)).toMatchObject({ input: 501, entries: 51 })
+    }
   })
 
   it('reuses folder listings only while their mtime stands still, so new files and folders are always found', () => {
