@@ -17,6 +17,7 @@ import { CorruptStateError } from './errors'
 import { acquireFileLockUnlessDone, processIsAlive, type FileLockOptions } from './fileLock'
 import { createRequestBox, outcomeOf, type Outcome, type StoreOperation } from './requests'
 import { migrateDocument, MIGRATIONS, type Migrations } from './migrations'
+import { validateChange } from './validateChange'
 
 export type Snapshot = DeepReadonly<StateDocument>
 
@@ -76,6 +77,18 @@ interface Pending {
   served?: Outcome
   /** Set for another process's request run here: its outcome goes to a result file. */
   readonly remote?: string
+}
+
+/** The document as a holder of the lock found it (see loadLocked). */
+interface Loaded {
+  /** The current document, valid (validated, or verified by its digest); never mutated. */
+  readonly base: StateDocument
+  /** A copy of it for the transactions to mutate. */
+  readonly draft: StateDocument
+  /** Another fresh copy, for rollbacks. */
+  readonly pristine: () => StateDocument
+  /** A recovery replaced a corrupt file: write even if no transaction changes anything. */
+  readonly mustWrite: boolean
 }
 
 const HEAD = /^\{"version":(\d+),"revision":(\d+),"commit":"([a-z0-9]+)"/
@@ -209,27 +222,28 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   }
 
   /**
-   * Under the lock: a draft to mutate, and a way to get the untouched base again for rollbacks. A freshly
-   * parsed document is used as the draft directly (no copy); re-reading it is safe because we hold the lock.
+   * Under the lock: the current document (valid: validated, or verified by its digest), a draft copy of
+   * it to mutate, and a way to get another copy for rollbacks.
    */
-  function loadLocked(): { draft: StateDocument; pristine: () => StateDocument; mustWrite: boolean } {
+  function loadLocked(): Loaded {
     if (!tempFilesSwept) {
       tempFilesSwept = true
       removeStaleTempFiles(path, 10_000)
     }
+    let base: StateDocument
+    let mustWrite = false
     try {
       if (cacheIsCurrent()) {
         counters.cacheHits++
-        const base = cached!
-        return { draft: structuredClone(base), pristine: () => structuredClone(base), mustWrite: false }
-      }
-      return { draft: parseCurrent(), pristine: parseCurrent, mustWrite: false }
+        base = cached!
+      } else base = parseCurrent()
     } catch (error) {
       if (!(error instanceof CorruptStateError)) throw error
       cached = undefined
-      const recovered = recover(error.reason)
-      return { draft: structuredClone(recovered), pristine: () => structuredClone(recovered), mustWrite: true }
+      base = recover(error.reason)
+      mustWrite = true
     }
+    return { base, draft: structuredClone(base), pristine: () => structuredClone(base), mustWrite }
   }
 
   function runOne(p: Pending, draft: StateDocument): Outcome {
@@ -248,6 +262,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
    * replayed one function at a time so only the offending ones are rejected.
    */
   function applyBatch(
+    base: StateDocument,
     first: StateDocument,
     pristine: () => StateDocument,
     batch: Pending[],
@@ -266,7 +281,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       if (outcome.ok) accepted.push(p)
       else draft = replay(accepted)
     }
-    const whole = StateDocumentSchema.safeParse(draft)
+    // Only what changed from the valid base goes through the schema (same verdict as validating it all).
+    const whole = validateChange(base, draft)
     if (whole.success) return { doc: whole.data, outcomes }
     // Find the culprits: validate after each function.
     const kept: Pending[] = []
@@ -358,13 +374,11 @@ export function createStateStore(options: StateStoreOptions): StateStore {
    * requests and writes the result as one commit.
    */
   function commitRound(
-    draft: StateDocument,
-    pristine: () => StateDocument,
-    mustWrite: boolean,
+    { base, draft, pristine, mustWrite }: Loaded,
     local: Pending[],
     remote: { run: Pending[]; rejected: Pending[] },
   ): { outcomes: Map<Pending, Outcome>; committed: StateDocument | undefined } {
-    const applied = applyBatch(draft, pristine, [...local, ...remote.run, ...remote.rejected])
+    const applied = applyBatch(base, draft, pristine, [...local, ...remote.run, ...remote.rejected])
     const outcomes = applied.outcomes
     const anyChange = mustWrite || [...outcomes.values()].some((o) => o.ok)
     const next = anyChange ? nextRevision(applied.doc, draft.revision) : undefined
@@ -402,16 +416,10 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     let failure: Outcome | undefined
     if (lock) {
       try {
-        const { draft, pristine, mustWrite } = loadLocked()
-        settleAnswered(batch, draft)
+        const loaded = loadLocked()
+        settleAnswered(batch, loaded.draft)
         const local = batch.filter((p) => !p.served)
-        const round = commitRound(
-          draft,
-          pristine,
-          mustWrite,
-          local,
-          remoteRequests(batch, draft, maxBatch - local.length),
-        )
+        const round = commitRound(loaded, local, remoteRequests(batch, loaded.draft, maxBatch - local.length))
         outcomes = round.outcomes
         committed = round.committed
       } catch (error) {

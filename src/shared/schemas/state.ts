@@ -52,10 +52,11 @@ const StateShape = z.object({
 })
 
 /**
- * The whole persisted document. The refinement checks the cross-references, so a document whose
- * session index drifted from its sessions can neither be loaded nor written.
+ * The cross-references of a whole document: ids unique, every session in its account's index and the
+ * index listing only sessions that point at that account, assignments and the preferred account naming
+ * existing accounts.
  */
-export const StateDocumentSchema = StateShape.superRefine((doc, ctx) => {
+function checkReferences(doc: z.infer<typeof StateShape>, ctx: z.RefinementCtx): void {
   const accountIds = new Set<string>()
   const names = new Set<string>()
   const dirs = new Set<string>()
@@ -125,8 +126,18 @@ export const StateDocumentSchema = StateShape.superRefine((doc, ctx) => {
   })
   if (doc.preferredAccountId !== null && !accountIds.has(doc.preferredAccountId))
     ctx.addIssue({ code: 'custom', path: ['preferredAccountId'], message: 'preferred account does not exist' })
-})
+}
+
+/**
+ * The whole persisted document. The refinement checks the cross-references, so a document whose
+ * session index drifted from its sessions can neither be loaded nor written.
+ */
+export const StateDocumentSchema = StateShape.superRefine(checkReferences)
 export type StateDocument = z.infer<typeof StateDocumentSchema>
+
+/** The document's structure alone, and its cross-references alone (see validateChange in the store). */
+export const StateStructureSchema = StateShape
+export const StateReferencesSchema = z.custom<StateDocument>().superRefine(checkReferences)
 
 export function createInitialState(settings: z.infer<typeof SettingsSchema>): StateDocument {
   return {

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { StateDocumentSchema, type StateDocument } from '../../shared/schemas/state'
+import { accountDir, testEngine } from '../../../test/helpers/enginePorts'
+import { validateChange } from './validateChange'
+
+/** A real document: two accounts, sessions active and ended, folder assignments. */
+async function realDocument(): Promise<StateDocument> {
+  const { engine, store } = testEngine()
+  await engine.addAccount({ name: 'a', configDir: accountDir('a') })
+  await engine.addAccount({ name: 'b', configDir: accountDir('b') })
+  for (let i = 0; i < 12; i++) {
+    const { session } = await engine.allocate({ cwd: `/proj/${i % 3}` })
+    if (i % 4 === 0) await engine.release(session.id)
+  }
+  return structuredClone(await store.read()) as StateDocument
+}
+
+const issuesOf = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
+  (result.error?.issues ?? []).map((i) => `${i.path.map(String).join('.')}: ${i.message}`).sort()
+
+/** Each change is made to a copy of the document, as a transaction would make it to its draft. */
+const CHANGES: Record<string, (d: StateDocument) => void> = {
+  nothing: () => undefined,
+  'a new session in its index': (d) => {
+    const id = randomUUID()
+    const accountId = d.accounts[0]!.id
+    d.sessions[id] = {
+      ...Object.values(d.sessions)[0]!,
+      id,
+      accountId,
+      status: 'active',
+      endedAt: null,
+      endReason: null,
+    }
+    d.sessionIndex[accountId] = [...(d.sessionIndex[accountId] ?? []), id]
+  },
+  'an unknown key on a session (dropped)': (d) => {
+    Object.assign(Object.values(d.sessions)[1]!, { extra: 'x' })
+  },
+  'a negative pid': (d) => {
+    Object.values(d.sessions)[2]!.pid = -1
+  },
+  'an end time that is no time': (d) => {
+    Object.values(d.sessions)[3]!.endedAt = 'yesterday'
+  },
+  'a folder that is an object': (d) => {
+    ;(Object.values(d.sessions)[4] as unknown as { cwd: unknown }).cwd = { path: '/x' }
+  },
+  'a session under a key that is no uuid': (d) => {
+    const s = Object.values(d.sessions)[0]!
+    d.sessions['not-a-uuid'] = { ...s, id: 'not-a-uuid' }
+    d.sessionIndex[s.accountId]!.push('not-a-uuid')
+  },
+  'a session removed but still indexed': (d) => {
+    delete d.sessions[Object.keys(d.sessions)[5]!]
+  },
+  'a session listed twice': (d) => {
+    const [accountId, ids] = Object.entries(d.sessionIndex)[0]!
+    d.sessionIndex[accountId] = [...ids, ids[0]!]
+  },
+  'a session moved to another account, index unchanged': (d) => {
+    Object.values(d.sessions)[6]!.accountId =
+      d.accounts[1]!.id === Object.values(d.sessions)[6]!.accountId ? d.accounts[0]!.id : d.accounts[1]!.id
+  },
+  'an assignment to a missing account': (d) => {
+    d.assignments['/elsewhere'] = { accountId: randomUUID(), updatedAt: new Date(0).toISOString() }
+  },
+  'an assignment changed validly': (d) => {
+    d.assignments['/proj/0']!.accountId = d.accounts[1]!.id
+  },
+  'sessions that are no record': (d) => {
+    ;(d as unknown as { sessions: unknown }).sessions = null
+  },
+  'an index entry that is no array': (d) => {
+    ;(d.sessionIndex as Record<string, unknown>)[d.accounts[0]!.id] = 'all of them'
+  },
+  'a setting out of range': (d) => {
+    d.settings.rebalanceIntervalSec = 1
+  },
+  'an account renamed to its neighbour': (d) => {
+    d.accounts[1]!.name = d.accounts[0]!.name
+  },
+}
+
+describe('validating only what a transaction changed', () => {
+  it.each(Object.keys(CHANGES))('gives the same verdict, issues and result as the whole schema: %s', async (name) => {
+    const base = await realDocument()
+    expect(StateDocumentSchema.safeParse(base).success).toBe(true)
+    const draft = structuredClone(base)
+    CHANGES[name]!(draft)
+    const whole = StateDocumentSchema.safeParse(structuredClone(draft))
+    const changed = validateChange(base, draft)
+    expect(changed.success).toBe(whole.success)
+    expect(issuesOf(changed)).toEqual(issuesOf(whole))
+    if (whole.success) expect(changed.data).toEqual(whole.data)
+  })
+})
