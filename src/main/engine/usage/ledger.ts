@@ -204,8 +204,8 @@ export class AccountLedger {
     const fileId = file.id
     let result
     try {
-      result = reader.read(path, file.offset, stat.size, (text, final, mentionsLimit) => {
-        const line = parseTranscriptLine(text, mentionsLimit)
+      result = reader.read(path, file.offset, stat.size, (text, final, mentionsLimit, usageAt) => {
+        const line = parseTranscriptLine(text, mentionsLimit, usageAt)
         if (line.kind === 'invalid') {
           if (!final) file.invalid++
           return false

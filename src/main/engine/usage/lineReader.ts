@@ -17,7 +17,11 @@ export interface ReadResult {
   readonly oversized: number
 }
 
-export type LineHandler = (line: Buffer, final: boolean, mentionsLimit: boolean) => boolean | void
+/**
+ * `usageAt`: where the line's last `"usage"` (quotes included) starts, when the reader found it while
+ * looking for markers (the parser then need not search for it again).
+ */
+export type LineHandler = (line: Buffer, final: boolean, mentionsLimit: boolean, usageAt?: number) => boolean | void
 
 /** One reusable read buffer per reader; grows only for a long line that might carry usage. */
 export class LineReader {
@@ -108,10 +112,13 @@ export class LineReader {
       const first = hit
       const end = region.indexOf(NEWLINE, hit)
       let usage = false
+      let lastUsage = -1
       let mentionsLimit = false
       for (; hit !== -1 && hit < end; hit = region.indexOf(WORD, hit + WORD.length)) {
-        if (!usage && region[hit - 1] === QUOTE && region[hit + WORD.length] === QUOTE) usage = true
-        else if (
+        if (region[hit - 1] === QUOTE && region[hit + WORD.length] === QUOTE) {
+          usage = true
+          lastUsage = hit - 1
+        } else if (
           !mentionsLimit &&
           hit + LIMIT.length <= end &&
           region.compare(LIMIT, 0, LIMIT.length, hit, hit + LIMIT.length) === 0
@@ -124,7 +131,7 @@ export class LineReader {
       }
       if (!usage && !mentionsLimit) continue
       const start = first === 0 ? 0 : Math.max(from, region.lastIndexOf(NEWLINE, first - 1) + 1)
-      onLine(region.subarray(start, end), false, mentionsLimit)
+      onLine(region.subarray(start, end), false, mentionsLimit, lastUsage >= start ? lastUsage - start : undefined)
     }
   }
 

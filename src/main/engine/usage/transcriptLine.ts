@@ -39,7 +39,7 @@ function limitResetIn(content: unknown): number | undefined {
   return undefined
 }
 
-import { bytesAre, digitsAt, keyIs, member, readMember, stringAt } from './jsonBytes'
+import { bytesAre, digitsAt, keyIs, member, readMember, stringAt, stringEnd, valueEnd } from './jsonBytes'
 
 /** The fields of one line, wherever they came from (the fast path or JSON.parse). */
 interface Fields {
@@ -56,16 +56,16 @@ interface Fields {
 
 /**
  * Parses one line of a Claude Code transcript: the fast path where the layout is the known one, else
- * JSON.parse. `mentionsLimit` says whether the limit text occurs in the line, when the caller knows.
+ * JSON.parse. `mentionsLimit` says whether the limit text occurs in the line, when the caller knows;
+ * `usageAt`, where the line's last `"usage"` starts, when the caller found it (the line reader does).
  */
-export function parseTranscriptLine(line: string | Buffer, mentionsLimit?: boolean): TranscriptLine {
+export function parseTranscriptLine(line: string | Buffer, mentionsLimit?: boolean, usageAt?: number): TranscriptLine {
   const bytes = typeof line === 'string' ? Buffer.from(line) : line
-  const fast = (mentionsLimit ?? bytes.indexOf(LIMIT_TEXT_BYTES) !== -1) ? undefined : parseFast(bytes)
+  const fast = (mentionsLimit ?? bytes.indexOf(LIMIT_TEXT_BYTES) !== -1) ? undefined : parseFast(bytes, usageAt)
   return fast ?? parseFully(bytes.toString('utf8'))
 }
 
 const bytesOf = (text: string) => Buffer.from(text)
-const CONTENT = bytesOf('"content":')
 const USAGE_OBJECT = bytesOf('"usage":{')
 const LIMIT_TEXT_BYTES = bytesOf('usage limit reached')
 const K = {
@@ -87,10 +87,19 @@ const K = {
 }
 const ASSISTANT = bytesOf('"assistant"')
 const NULL = bytesOf('null')
-const API_ERROR_TEXT = '"isApiErrorMessage":true'
-const HEAD_SIDECHAIN = /"isSidechain":(true|false)[,}]/
-const HEAD_MESSAGE = /"message":\{"id":"([^"\\]*)","type":"message","role":"assistant","model":"([^"\\]*)",$/
+const TRUE = bytesOf('true')
+const FALSE = bytesOf('false')
+const MESSAGE = bytesOf('message')
+const CONTENT_KEY = bytesOf('content')
+const ID = bytesOf('id')
+const MODEL = bytesOf('model')
 const QUOTE = 34
+const BACKSLASH = 92
+const COLON = 58
+const DASH = 45
+const DOT = 46
+const T = 84
+const Z = 90
 const COMMA = 44
 const OPEN_BRACE = 123
 const CLOSE_BRACE = 125
@@ -112,30 +121,62 @@ class RepeatedString {
     return this.text
   }
 }
-const repeated = { session: new RepeatedString(), cwd: new RepeatedString() }
+const repeated = { session: new RepeatedString(), cwd: new RepeatedString(), model: new RepeatedString() }
 
 /**
  * Claude Code writes assistant lines with a fixed layout: `{…,"isSidechain":…,"message":{"id","type",
  * "role","model","content":[…],…,"usage":{…},…},"requestId",…,"type":"assistant",…,"timestamp",…}`.
- * Most of a line is its content, which usage does not need: this reads the head before the content
- * and walks the rest from the usage object on, all on the bytes, without building anything but the
- * strings it returns. Anything unexpected (another layout, an API error, a missing field, a token count
- * that is not plain digits, escapes in an id) returns undefined and the line is
- * parsed in full. Tests check both paths agree on every line of a generated corpus, of the real CLI's
- * transcripts and of hand-made tricky lines. The caller has already ruled out the limit text.
+ * Most of a line is its content, which usage does not need: this walks the members before the content
+ * and from the usage object on, all on the bytes, without building anything but the strings it returns.
+ * Anything unexpected (another layout, an API error, a missing field, a token count that is not plain
+ * digits, escapes in an id) returns undefined and the line is parsed in full. Tests check both paths
+ * agree on every line of a generated corpus, of the real CLI's transcripts and of hand-made tricky
+ * lines. The caller has already ruled out the limit text; `usageAt` is where the line's last `"usage"`
+ * starts, if the caller knows (it is checked here).
  */
-export function parseFast(bytes: Buffer): TranscriptLine | undefined {
-  const contentAt = bytes.indexOf(CONTENT)
-  if (contentAt < 0) return undefined
-  const usageAt = bytes.lastIndexOf(USAGE_OBJECT)
-  if (usageAt < contentAt) return undefined
-  // The head, decoded up to the content (a couple of hundred bytes): ids, model, sidechain.
-  const headText = bytes.toString('utf8', 0, contentAt)
-  const head = HEAD_MESSAGE.exec(headText)
-  if (!head || headText.includes(API_ERROR_TEXT)) return undefined
-  const sidechain = HEAD_SIDECHAIN.exec(headText)
-  if (sidechain && headText.indexOf('"isSidechain":', sidechain.index + 1) !== -1) return undefined // twice: the last wins
+export function parseFast(bytes: Buffer, usageAt?: number): TranscriptLine | undefined {
   const end = bytes.length
+  if (bytes[0] !== OPEN_BRACE) return undefined
+  let contentAt = -1
+  // The head: top-level members up to "message", then the message's up to "content" (whose values,
+  // the bulk of the line, are never walked: the usage object is found by position).
+  let sidechain = false
+  let messageId: string | undefined
+  let model: string | undefined
+  let inMessage = false
+  for (let p = 1; ;) {
+    if (bytes[p] !== QUOTE) return undefined
+    const keyEnd = stringEnd(bytes, p, end)
+    if (keyEnd < 0 || bytes[keyEnd] !== COLON) return undefined
+    const v = keyEnd + 1
+    if (inMessage && keyIs(bytes, p, keyEnd, CONTENT_KEY)) {
+      contentAt = p
+      break
+    }
+    if (!inMessage && keyIs(bytes, p, keyEnd, MESSAGE)) {
+      if (bytes[v] !== OPEN_BRACE) return undefined
+      inMessage = true
+      p = v + 1
+      continue
+    }
+    const ve = valueEnd(bytes, v, end)
+    if (ve < 0 || bytes[ve] !== COMMA) return undefined
+    if (inMessage) {
+      if (keyIs(bytes, p, keyEnd, ID)) messageId = bytes[v] === QUOTE ? plainStringAt(bytes, v, ve) : undefined
+      else if (keyIs(bytes, p, keyEnd, MODEL))
+        model = bytes[v] === QUOTE && !hasEscape(bytes, v, ve) ? repeated.model.at(bytes, v, ve) : undefined
+    } else if (keyIs(bytes, p, keyEnd, K.isSidechain)) {
+      if (bytesAre(bytes, v, ve, TRUE)) sidechain = true
+      else if (bytesAre(bytes, v, ve, FALSE)) sidechain = false
+      else return undefined
+    } else if (isErrorKey(bytes, p, keyEnd)) return undefined
+    p = ve + 1
+  }
+  if (messageId === undefined || model === undefined) return undefined
+  // The usage object of the message (after the content): the caller's find, or the last one.
+  if (usageAt === undefined || !bytesAre(bytes, usageAt, usageAt + USAGE_OBJECT.length, USAGE_OBJECT))
+    usageAt = bytes.lastIndexOf(USAGE_OBJECT)
+  if (contentAt < 0 || usageAt < contentAt) return undefined
   let input = NONE
   let output = NONE
   let cacheWrite = NONE
@@ -185,16 +226,10 @@ export function parseFast(bytes: Buffer): TranscriptLine | undefined {
     const quoted = bytes[v] === QUOTE
     if (keyIs(bytes, k, ke, K.type)) type = bytesAre(bytes, v, ve, ASSISTANT)
     else if (keyIs(bytes, k, ke, K.requestId)) requestId = quoted ? stringAt(bytes, v, ve) : undefined
-    else if (keyIs(bytes, k, ke, K.timestamp)) time = quoted ? Date.parse(stringAt(bytes, v, ve)) : Number.NaN
+    else if (keyIs(bytes, k, ke, K.timestamp)) time = quoted ? timeAt(bytes, v, ve) : Number.NaN
     else if (keyIs(bytes, k, ke, K.sessionId)) sessionId = quoted ? repeated.session.at(bytes, v, ve) : undefined
     else if (keyIs(bytes, k, ke, K.cwd)) cwd = quoted ? repeated.cwd.at(bytes, v, ve) : undefined
-    else if (
-      keyIs(bytes, k, ke, K.isApiErrorMessage) ||
-      keyIs(bytes, k, ke, K.isSidechain) ||
-      keyIs(bytes, k, ke, K.quotaLimits) ||
-      keyIs(bytes, k, ke, K.apiErrorParams)
-    )
-      return undefined
+    else if (keyIs(bytes, k, ke, K.isSidechain) || isErrorKey(bytes, k, ke)) return undefined
     const next = bytes[p++]
     if (next === CLOSE_BRACE) break
     if (next !== COMMA) return undefined
@@ -205,14 +240,12 @@ export function parseFast(bytes: Buffer): TranscriptLine | undefined {
   const written = cacheWrite < 0 ? 0 : cacheWrite
   // The 1-hour share comes from the breakdown; without one, every cache write is priced at the 5-minute rate.
   const written1h = Math.min(written, oneHour < 0 ? 0 : oneHour)
-  const messageId = head[1]!
-  const model = head[2]!
   return {
     kind: 'usage',
     key: messageId && requestId ? `${messageId}:${requestId}` : null,
     time,
     model: model || 'unknown',
-    sidechain: sidechain?.[1] === 'true',
+    sidechain,
     input,
     output,
     cacheWrite5m: written - written1h,
@@ -222,6 +255,65 @@ export function parseFast(bytes: Buffer): TranscriptLine | undefined {
     cwd,
     limitResetsAt: null,
   }
+}
+
+/** Top-level keys of API-error lines (their limit data is read by the full parse). */
+const isErrorKey = (b: Buffer, k: number, ke: number) =>
+  keyIs(b, k, ke, K.isApiErrorMessage) || keyIs(b, k, ke, K.quotaLimits) || keyIs(b, k, ke, K.apiErrorParams)
+
+/** True when the string whose quotes are at `p` and `e - 1` holds an escape. */
+function hasEscape(b: Buffer, p: number, e: number): boolean {
+  for (let i = p + 1; i < e - 1; i++) if (b[i] === BACKSLASH) return true
+  return false
+}
+
+/** A string without escapes, as is; undefined when it has any (the full parse decodes those). */
+const plainStringAt = (b: Buffer, p: number, e: number): string | undefined =>
+  hasEscape(b, p, e) ? undefined : b.toString('utf8', p + 1, e - 1)
+
+/**
+ * The time of a timestamp string in Claude Code's form, `"YYYY-MM-DDTHH:MM:SS.sssZ"` (as
+ * Date.toISOString writes it), read from its digits; anything else goes to Date.parse, which has the last
+ * word. Date.parse accepts any day up to 31 whatever the month and rolls over, as Date.UTC does.
+ */
+function timeAt(b: Buffer, p: number, e: number): number {
+  if (
+    e - p === 26 &&
+    b[p + 5] === DASH &&
+    b[p + 8] === DASH &&
+    b[p + 11] === T &&
+    b[p + 14] === COLON &&
+    b[p + 17] === COLON &&
+    b[p + 20] === DOT &&
+    b[p + 24] === Z
+  ) {
+    const year = digitsAt(b, p + 1, p + 5)
+    const month = digitsAt(b, p + 6, p + 8)
+    const day = digitsAt(b, p + 9, p + 11)
+    const hour = digitsAt(b, p + 12, p + 14)
+    const minute = digitsAt(b, p + 15, p + 17)
+    const second = digitsAt(b, p + 18, p + 20)
+    const ms = digitsAt(b, p + 21, p + 24)
+    if (
+      year !== undefined &&
+      year >= 100 &&
+      month !== undefined &&
+      month >= 1 &&
+      month <= 12 &&
+      day !== undefined &&
+      day >= 1 &&
+      day <= 31 &&
+      hour !== undefined &&
+      hour <= 23 &&
+      minute !== undefined &&
+      minute <= 59 &&
+      second !== undefined &&
+      second <= 59 &&
+      ms !== undefined
+    )
+      return Date.UTC(year, month - 1, day, hour, minute, second, ms)
+  }
+  return Date.parse(stringAt(b, p, e))
 }
 
 /** The 1-hour count in the `cache_creation` breakdown object at [p, e): NONE if absent, -1 if not plain digits. */

@@ -8,6 +8,7 @@ import {
   utimesSync,
   writeFileSync,
   renameSync,
+  statSync,
 } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -20,6 +21,7 @@ import {
 } from '../../../../test/helpers/transcripts'
 import { tempDir } from '../../../../test/helpers/tempDir'
 import { AccountLedger } from './ledger'
+import { LineReader } from './lineReader'
 import { costUsd, createPriceBook, PRICES } from './pricing'
 import { summarize, summarizeAt } from './summary'
 import { parseFast, parseFully, parseTranscriptLine } from './transcriptLine'
@@ -244,6 +246,22 @@ describe('ingestion', () => {
     l.ingest()
     expect(l.files.get(transcript)!.error).toBeNull()
     expect(totals(l)).toMatchObject({ input: 5, entries: 1 })
+  })
+
+  it('tells the parser where each offered line last mentions "usage", and offers only lines that might count', () => {
+    const { transcript } = account()
+    const lines = [
+      assistantLine({ time: at(0), text: 'the word "usage" in \\"usage\\" text', input: 5, output: 5 }),
+      JSON.stringify({ type: 'user', message: { content: 'no marker here' } }),
+      assistantLine({ time: at(1), input: 1, output: 1 }),
+    ]
+    appendLines(transcript, lines)
+    const offered: [string, number | undefined][] = []
+    new LineReader().read(transcript, 0, statSync(transcript).size, (line, _final, _limit, usageAt) => {
+      offered.push([line.toString(), usageAt])
+    })
+    expect(offered.map(([line]) => line)).toEqual([lines[0], lines[2]])
+    for (const [line, usageAt] of offered) expect(usageAt).toBe(Buffer.from(line).lastIndexOf('"usage"'))
   })
 
   it('skips a huge tool output without reading it whole', () => {
@@ -539,7 +557,13 @@ describe('fast line parsing', () => {
     ])
       tricky.push(withUsage({ input_tokens: 5, output_tokens: 7 }, { timestamp: time }))
     tricky.push(JSON.stringify(base).replace('"isSidechain":true', '"isSidechain":false,"isSidechain":true'))
-    for (const line of tricky) expect(parseTranscriptLine(line)).toEqual(parseFully(line))
+    for (const line of tricky) {
+      expect(parseTranscriptLine(line)).toEqual(parseFully(line))
+      // With the line reader's hint of where "usage" last starts, and with a wrong hint (it is checked).
+      const hint = Buffer.from(line).lastIndexOf('"usage"')
+      for (const usageAt of [hint, 0, 5, Buffer.byteLength(line) - 2])
+        expect(parseTranscriptLine(line, false, usageAt)).toEqual(parseFully(line))
+    }
     // The plain variants still take the fast path.
     expect(parseFast(Buffer.from(tricky[6]!))).toBeDefined()
     expect(parseFast(Buffer.from(tricky[8]!))).toBeDefined()
