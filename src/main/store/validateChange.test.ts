@@ -55,6 +55,14 @@ const CHANGES: Record<string, (d: StateDocument) => void> = {
   'a session removed but still indexed': (d) => {
     delete d.sessions[Object.keys(d.sessions)[5]!]
   },
+  'an index reversed (not an append)': (d) => {
+    const [accountId, ids] = Object.entries(d.sessionIndex)[0]!
+    d.sessionIndex[accountId] = [...ids].reverse()
+  },
+  'an index entry whose first id is no uuid': (d) => {
+    const [accountId, ids] = Object.entries(d.sessionIndex)[0]!
+    d.sessionIndex[accountId] = ['nope', ...ids.slice(1)]
+  },
   'a session listed twice': (d) => {
     const [accountId, ids] = Object.entries(d.sessionIndex)[0]!
     d.sessionIndex[accountId] = [...ids, ids[0]!]
