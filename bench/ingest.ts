@@ -1,7 +1,17 @@
 // npm run bench:ingest — cold ingest, warm restart and one appended line over a ~1 GB, 4-account
 // corpus (generated once, cached outside the repo), with ccusage on the same data for the ratio.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { createUsageService } from '../src/main/engine/usage/usageService'
@@ -61,19 +71,27 @@ await build({
 writeFileSync(join(built, 'package.json'), '{"type":"module"}')
 
 const indexDir = join(CACHE, 'index')
-function run(): { ms: number; entries: number; bytes: number; maxRssMb: number } {
+/** One run in its own process: its own figures, and the whole process's wall time (start to exit). */
+function run(): { ms: number; processMs: number; entries: number; bytes: number; maxRssMb: number } {
+  const started = performance.now()
   const out = execFileSync(process.execPath, [join(built, 'ingestRun.js'), indexDir, ...dirs], {
     cwd: ROOT,
     maxBuffer: 1 << 20,
   })
-  return JSON.parse(out.toString())
+  return { ...JSON.parse(out.toString()), processMs: performance.now() - started }
 }
 
-rmSync(indexDir, { recursive: true, force: true })
-const cold = run()
-const warm = run()
+// This VM's speed swings by ±30% between identical runs: each figure is the best of three.
+const best = <T extends { ms: number }>(runs: T[]): T => runs.reduce((a, b) => (b.ms < a.ms ? b : a))
+const cold = best(
+  [1, 2, 3].map(() => {
+    rmSync(indexDir, { recursive: true, force: true })
+    return run()
+  }),
+)
+const warm = best([run(), run(), run()])
 console.log(
-  `cold ingest:  ${(cold.ms / 1000).toFixed(2)} s, ${(totalBytes / 1e6 / (cold.ms / 1000)).toFixed(0)} MB/s, peak RSS ${cold.maxRssMb.toFixed(0)} MB, ${cold.entries} entries`,
+  `cold ingest:  ${(cold.ms / 1000).toFixed(2)} s, ${(totalBytes / 1e6 / (cold.ms / 1000)).toFixed(0)} MB/s, peak RSS ${cold.maxRssMb.toFixed(0)} MB, ${cold.entries} entries (whole process, Node's start included: ${(cold.processMs / 1000).toFixed(2)} s)`,
 )
 console.log(
   `warm restart: ${warm.ms.toFixed(0)} ms (${((warm.ms / cold.ms) * 100).toFixed(1)}% of cold), peak RSS ${warm.maxRssMb.toFixed(0)} MB`,
@@ -119,16 +137,27 @@ const appendMs = performance.now() - t0
 if (entriesAfter !== entriesBefore + 1) throw new Error('appended line not counted')
 console.log(`appended line: reflected in ${appendMs.toFixed(1)} ms (ingest + summary)`)
 
-// ccusage's native binary on the same directories.
-const ccusage = join(ROOT, 'node_modules', '.bin', 'ccusage')
-const t1 = performance.now()
-const cc = spawnSync(ccusage, ['blocks', '--json', '--offline'], {
-  env: { ...process.env, CLAUDE_CONFIG_DIR: dirs.join(',') },
-  maxBuffer: 256 << 20,
-})
-const ccMs = performance.now() - t1
-if (cc.status !== 0) throw new Error(`ccusage failed: ${cc.stderr}`)
-console.log(
-  `ccusage blocks --offline: ${(ccMs / 1000).toFixed(2)} s, ${(totalBytes / 1e6 / (ccMs / 1000)).toFixed(0)} MB/s`,
+// ccusage's native binary on the same directories, started directly: the npm package's \`ccusage\`
+// command is a Node script that starts this binary and relays its output, which adds ~0.5 s here.
+// Its JSON goes to /dev/null (its formatting still counts; ours prints nothing). Compared process to
+// process: both wall times from start to exit.
+const native = join(ROOT, 'node_modules', '@ccusage', `ccusage-${process.platform}-${process.arch}`, 'bin', 'ccusage')
+const devNull = openSync('/dev/null', 'w')
+const ccMs = Math.min(
+  ...[1, 2, 3].map(() => {
+    const t1 = performance.now()
+    const cc = spawnSync(native, ['blocks', '--json', '--offline'], {
+      env: { ...process.env, CLAUDE_CONFIG_DIR: dirs.join(',') },
+      stdio: ['ignore', devNull, 'pipe'],
+    })
+    if (cc.status !== 0) throw new Error(`ccusage failed: ${cc.error ?? cc.stderr}`)
+    return performance.now() - t1
+  }),
 )
-console.log(`ratio: auth-pool cold ingest is ${(ccMs / cold.ms).toFixed(2)}× ccusage's speed`)
+closeSync(devNull)
+console.log(
+  `ccusage blocks --offline (native binary): ${(ccMs / 1000).toFixed(2)} s, ${(totalBytes / 1e6 / (ccMs / 1000)).toFixed(0)} MB/s`,
+)
+console.log(
+  `ratio: auth-pool cold ingest runs at ${(ccMs / cold.processMs).toFixed(2)}× ccusage's speed, process to process (${(ccMs / cold.ms).toFixed(2)}× counting from our first line of code)`,
+)
