@@ -6,6 +6,7 @@ import { generateCorpus } from '../bench/corpus'
 import { AccountLedger } from '../src/main/engine/usage/ledger'
 import { createUsageService } from '../src/main/engine/usage/usageService'
 import { ROOT } from './helpers/processes'
+import { appendLines, assistantLine } from './helpers/transcripts'
 import { tempDir } from './helpers/tempDir'
 
 // The built worker (test/globalSetup.ts builds out/ when the sources are newer).
@@ -36,6 +37,13 @@ describe('priming a first start on worker threads', () => {
     // Nothing left to prime: a second call starts no worker and changes nothing.
     expect(await service.prime(accounts)).toEqual({ builtByWorkers: 0 })
     expect(accounts.map((a) => service.summaryOf(a))).toEqual(reference(accounts))
+    // The workers' accounts were taken as written; a line Claude Code appends later is read on refresh.
+    const transcript = join(accounts[0]!.configDir, 'projects', '-home-dev-late', 'late.jsonl')
+    const entries = (a: (typeof accounts)[number]) => service.summaryOf(a).blocks.reduce((n, b) => n + b.entries, 0)
+    const before = entries(accounts[0]!)
+    appendLines(transcript, [assistantLine({ time: new Date(NOW - 60_000), messageId: 'late', requestId: 'late' })])
+    expect(service.refresh(accounts[0]!)).toBe(true)
+    expect(entries(accounts[0]!)).toBe(before + 1)
   })
 
   it('shares the accounts between this thread and the workers, with the same figures', async () => {

@@ -24,13 +24,13 @@ export function buildIndex(configDir: string, indexDir: string, pricing: Pricing
   return ledger
 }
 
-/** A worker's share of a cold start: accounts claimed until none is left. Returns how many it built. */
-export function buildClaimed(request: BuildRequest): number {
-  let built = 0
+/** A worker's share of a cold start: accounts claimed until none is left. Returns those it built. */
+export function buildClaimed(request: BuildRequest): number[] {
+  const built: number[] = []
   for (let i = claimNext(request.next); i < request.configDirs.length; i = claimNext(request.next)) {
     try {
       buildIndex(request.configDirs[i]!, request.indexDir, request.pricing)
-      built++
+      built.push(i)
     } catch {
       // Left without an index: the main thread reads this account itself when it first needs it.
     }

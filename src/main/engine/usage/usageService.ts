@@ -47,17 +47,22 @@ export function createUsageService(options: UsageServiceOptions) {
     { watcher?: FSWatcher; login?: FSWatcher; poll: NodeJS.Timeout; account: UsageAccount }
   >()
 
-  function ledgerOf(account: UsageAccount): AccountLedger {
-    let ledger = ledgers.get(account.configDir)
-    if (!ledger) {
-      ledger = new AccountLedger(account.configDir, AccountLedger.indexPathFor(options.indexDir, account.configDir))
-      ledger.load()
-      ledger.ingest()
-      ledger.summaryBase(prices) // kept in the index with the entries, so one write holds both
-      ledger.save()
-      ledgers.set(account.configDir, ledger)
-    }
+  /**
+   * Loads an account's ledger from its index and, unless the index was written just now by a worker
+   * of `prime`, reads what is new in its transcripts.
+   */
+  function adopt(account: UsageAccount, justBuilt = false): AccountLedger | undefined {
+    const ledger = new AccountLedger(account.configDir, AccountLedger.indexPathFor(options.indexDir, account.configDir))
+    if (!ledger.load() && justBuilt) return undefined
+    if (!justBuilt) ledger.ingest()
+    ledger.summaryBase(prices) // kept in the index with the entries, so one write holds both
+    ledger.save()
+    ledgers.set(account.configDir, ledger)
     return ledger
+  }
+
+  function ledgerOf(account: UsageAccount): AccountLedger {
+    return ledgers.get(account.configDir) ?? adopt(account)!
   }
 
   function summaryOf(account: UsageAccount): UsageSummary {
@@ -146,18 +151,24 @@ export function createUsageService(options: UsageServiceOptions) {
       // A worker that fails to start, dies or exits answers nothing: what it claimed is read here later.
       const replies = workers.map(
         (worker) =>
-          new Promise<number>((resolve) => {
+          new Promise<readonly unknown[]>((resolve) => {
             worker.once('message', (reply: { built?: unknown } | undefined) =>
-              resolve(typeof reply?.built === 'number' ? reply.built : 0),
+              resolve(Array.isArray(reply?.built) ? reply.built : []),
             )
-            worker.once('error', () => resolve(0))
-            worker.once('exit', () => resolve(0))
+            worker.once('error', () => resolve([]))
+            worker.once('exit', () => resolve([]))
             worker.postMessage(request)
           }),
       )
+      let builtByWorkers = 0
       try {
         if (onThisThread) for (let i = claimNext(next); i < cold.length; i = claimNext(next)) ledgerOf(cold[i]!)
-        return { builtByWorkers: (await Promise.all(replies)).reduce((n, built) => n + built, 0) }
+        // A worker's accounts are taken as it wrote them a moment ago (no second walk of their files;
+        // the next refresh reads whatever came since).
+        for (const i of (await Promise.all(replies)).flat())
+          if (typeof i === 'number' && cold[i] && !ledgers.has(cold[i].configDir) && adopt(cold[i], true))
+            builtByWorkers++
+        return { builtByWorkers }
       } finally {
         await Promise.all(workers.map((w) => w.terminate()))
       }
