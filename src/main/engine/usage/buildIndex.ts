@@ -1,6 +1,6 @@
 import type { PricingOverrides } from '../../../shared/schemas/pricing'
 import { AccountLedger } from './ledger'
-import { createPriceBook } from './pricing'
+import { createPriceBook, type PriceBook } from './pricing'
 
 /** A cold start's accounts, shared by the threads that build their indexes. */
 export interface BuildRequest {
@@ -14,12 +14,15 @@ export interface BuildRequest {
 /** Claims the next account of a shared queue: each index is handed to exactly one thread. */
 export const claimNext = (next: Int32Array): number => Atomics.add(next, 0, 1)
 
-/** Reads an account's transcripts into its index (with the summary base), as the service itself would. */
-export function buildIndex(configDir: string, indexDir: string, pricing: PricingOverrides): AccountLedger {
+/**
+ * An account's ledger brought up to date: its index loaded (if any), what is new in its transcripts
+ * read, the summary base computed if the index had none for these prices, the index written back.
+ */
+export function buildIndex(configDir: string, indexDir: string, prices: PriceBook): AccountLedger {
   const ledger = new AccountLedger(configDir, AccountLedger.indexPathFor(indexDir, configDir))
   ledger.load()
   ledger.ingest()
-  ledger.summaryBase(createPriceBook(pricing))
+  ledger.summaryBase(prices) // kept in the index with the entries, so one write holds both
   ledger.save()
   return ledger
 }
@@ -27,9 +30,10 @@ export function buildIndex(configDir: string, indexDir: string, pricing: Pricing
 /** A worker's share of a cold start: accounts claimed until none is left. Returns those it built. */
 export function buildClaimed(request: BuildRequest): number[] {
   const built: number[] = []
+  const prices = createPriceBook(request.pricing)
   for (let i = claimNext(request.next); i < request.configDirs.length; i = claimNext(request.next)) {
     try {
-      buildIndex(request.configDirs[i]!, request.indexDir, request.pricing)
+      buildIndex(request.configDirs[i]!, request.indexDir, prices)
       built.push(i)
     } catch {
       // Left without an index: the main thread reads this account itself when it first needs it.

@@ -176,7 +176,7 @@ export function parseFast(bytes: Buffer, usageAt?: number): TranscriptLine | und
   // The usage object of the message (after the content): the caller's find, or the last one.
   if (usageAt === undefined || !bytesAre(bytes, usageAt, usageAt + USAGE_OBJECT.length, USAGE_OBJECT))
     usageAt = bytes.lastIndexOf(USAGE_OBJECT)
-  if (contentAt < 0 || usageAt < contentAt) return undefined
+  if (usageAt < contentAt) return undefined
   let input = NONE
   let output = NONE
   let cacheWrite = NONE

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { PricingOverrides } from '../../../shared/schemas/pricing'
 import { Emitter } from '../emitter'
 import type { AccountUsage, UsageSource } from '../ports'
-import { claimNext, type BuildRequest } from './buildIndex'
+import { buildIndex, claimNext, type BuildRequest } from './buildIndex'
 import { AccountLedger, type FileState } from './ledger'
 import { createPriceBook, type PriceBook } from './pricing'
 import { accountUsageOf, summarizeAt, totalsBetween } from './summary'
@@ -47,22 +47,24 @@ export function createUsageService(options: UsageServiceOptions) {
     { watcher?: FSWatcher; login?: FSWatcher; poll: NodeJS.Timeout; account: UsageAccount }
   >()
 
-  /**
-   * Loads an account's ledger from its index and, unless the index was written just now by a worker
-   * of `prime`, reads what is new in its transcripts.
-   */
-  function adopt(account: UsageAccount, justBuilt = false): AccountLedger | undefined {
-    const ledger = new AccountLedger(account.configDir, AccountLedger.indexPathFor(options.indexDir, account.configDir))
-    if (!ledger.load() && justBuilt) return undefined
-    if (!justBuilt) ledger.ingest()
-    ledger.summaryBase(prices) // kept in the index with the entries, so one write holds both
-    ledger.save()
-    ledgers.set(account.configDir, ledger)
+  /** An account's ledger, loaded and brought up to date on its first use. */
+  function ledgerOf(account: UsageAccount): AccountLedger {
+    let ledger = ledgers.get(account.configDir)
+    if (!ledger) ledgers.set(account.configDir, (ledger = buildIndex(account.configDir, options.indexDir, prices)))
     return ledger
   }
 
-  function ledgerOf(account: UsageAccount): AccountLedger {
-    return ledgers.get(account.configDir) ?? adopt(account)!
+  /**
+   * Takes an account whose index a worker of `prime` wrote a moment ago as it is (no second walk of its
+   * files: the next refresh reads whatever came since). False if that index cannot be loaded.
+   */
+  function adoptBuilt(account: UsageAccount): boolean {
+    const ledger = new AccountLedger(account.configDir, AccountLedger.indexPathFor(options.indexDir, account.configDir))
+    if (!ledger.load()) return false
+    ledger.summaryBase(prices)
+    ledger.save() // only writes when the base had to be recomputed (other prices than the worker's)
+    ledgers.set(account.configDir, ledger)
+    return true
   }
 
   function summaryOf(account: UsageAccount): UsageSummary {
@@ -163,10 +165,8 @@ export function createUsageService(options: UsageServiceOptions) {
       let builtByWorkers = 0
       try {
         if (onThisThread) for (let i = claimNext(next); i < cold.length; i = claimNext(next)) ledgerOf(cold[i]!)
-        // A worker's accounts are taken as it wrote them a moment ago (no second walk of their files;
-        // the next refresh reads whatever came since).
         for (const i of (await Promise.all(replies)).flat())
-          if (typeof i === 'number' && cold[i] && !ledgers.has(cold[i].configDir) && adopt(cold[i], true))
+          if (typeof i === 'number' && cold[i] && !ledgers.has(cold[i].configDir) && adoptBuilt(cold[i]))
             builtByWorkers++
         return { builtByWorkers }
       } finally {
