@@ -1,5 +1,5 @@
 // One ingest run in its own process so its peak RSS is its own, the way the CLI and the app do it:
-// prime (a first start reads on both cores, a restart stats in parallel), then each account's summary. Prints a JSON line.
+// prime (a first start reads on both cores), then each account's summary. Prints a JSON line.
 // Usage (bundled by bench/ingest.ts): node ingestRun.js <indexDir> <accountDir>...
 import { createUsageService } from '../src/main/engine/usage/usageService'
 import { builtUsageWorker } from '../src/main/paths'
