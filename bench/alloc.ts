@@ -13,85 +13,106 @@ import { collect, doneLine, firstLine, startWorker } from '../test/helpers/proce
 
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 8)
 const PER_PROCESS = Number(process.env.BENCH_ALLOCATIONS ?? 100)
+/** Rounds on fresh stores: this VM's speed swings by a third between identical runs, so one is not enough. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 
-const root = mkdtempSync(join(tmpdir(), 'auth-pool-bench-'))
-const home = join(root, 'home')
-const engine = createEngine({
-  store: createStateStore({ backend: createConfBackend(home) }),
-  clock: systemClock,
-  notifier: { notify: async () => undefined },
-  processes: nodeProcesses,
-  fs: nodeFileSystem,
-  usage: { usageOf: () => NO_USAGE },
-})
-for (const name of ['a', 'b', 'c', 'd']) {
-  mkdirSync(join(root, name))
-  await engine.addAccount({ name, configDir: join(root, name) })
+interface Round {
+  readonly latencies: number[]
+  readonly firsts: number[]
+  readonly wallMs: number
+  readonly commits: number
+  readonly sessions: number
 }
 
-const workers = Array.from({ length: PROCESSES }, () => startWorker(home, PER_PROCESS, 0, true))
-const finished = workers.map(collect)
-await Promise.all(workers.map(firstLine))
-const revisionAtStart = (JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')) as { revision: number }).revision
-const done = workers.map(doneLine)
-const started = performance.now()
-for (const w of workers) w.stdin!.write('go\n')
-await Promise.all(done)
-const wallMs = performance.now() - started
-// Only now may they exit: process teardown is not part of the measured work.
-for (const w of workers) w.stdin!.end()
-const results = await Promise.all(finished)
-const latencies: number[] = []
-const firsts: number[] = []
-for (const r of results) {
-  if (r.code !== 0) throw new Error(`worker failed: ${r.stderr}`)
-  for (const line of r.stdout.trim().split('\n')) {
-    const parsed = JSON.parse(line) as { ms?: number; firstMs?: number }
-    if (parsed.ms !== undefined) latencies.push(parsed.ms)
-    if (parsed.firstMs !== undefined) firsts.push(parsed.firstMs)
+/** One round: a fresh store with four accounts, eight processes started, warmed up, then let go at once. */
+async function round(): Promise<Round> {
+  const root = mkdtempSync(join(tmpdir(), 'auth-pool-bench-'))
+  const home = join(root, 'home')
+  const engine = createEngine({
+    store: createStateStore({ backend: createConfBackend(home) }),
+    clock: systemClock,
+    notifier: { notify: async () => undefined },
+    processes: nodeProcesses,
+    fs: nodeFileSystem,
+    usage: { usageOf: () => NO_USAGE },
+  })
+  for (const name of ['a', 'b', 'c', 'd']) {
+    mkdirSync(join(root, name))
+    await engine.addAccount({ name, configDir: join(root, name) })
   }
+  const revisionOf = () => (JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')) as { revision: number }).revision
+  const workers = Array.from({ length: PROCESSES }, () => startWorker(home, PER_PROCESS, 0, true))
+  const finished = workers.map(collect)
+  await Promise.all(workers.map(firstLine))
+  const revisionAtStart = revisionOf()
+  const done = workers.map(doneLine)
+  const started = performance.now()
+  for (const w of workers) w.stdin!.write('go\n')
+  await Promise.all(done)
+  const wallMs = performance.now() - started
+  // Only now may they exit: process teardown is not part of the measured work.
+  for (const w of workers) w.stdin!.end()
+  const results = await Promise.all(finished)
+  const latencies: number[] = []
+  const firsts: number[] = []
+  const tagged: number[][] = []
+  results.forEach((r, w) => {
+    if (r.code !== 0) throw new Error(`worker failed: ${r.stderr}`)
+    for (const line of r.stdout.trim().split('\n')) {
+      const parsed = JSON.parse(line) as { ms?: number; firstMs?: number; servedByOther?: boolean; at?: number }
+      if (parsed.firstMs !== undefined) firsts.push(parsed.firstMs)
+      if (parsed.ms === undefined) continue
+      tagged.push([parsed.ms, w, latencies.length, parsed.servedByOther ? 1 : 0, (parsed.at ?? 0) % 100000])
+      latencies.push(parsed.ms)
+    }
+  })
+  // TAIL=1: the slowest allocations as [ms, process, index, served by another process, time].
+  if (process.env.TAIL)
+    console.log(
+      JSON.stringify(
+        tagged
+          .sort((a, b) => b[0]! - a[0]!)
+          .slice(0, 16)
+          .map((t) => t.map(Math.round)),
+      ),
+    )
+  const doc = StateDocumentSchema.parse(JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')))
+  // The measured allocations are the active sessions; each process's warm-up one was released.
+  const sessions = Object.values(doc.sessions).filter((s) => s.status === 'active').length
+  rmSync(root, { recursive: true, force: true })
+  return { latencies, firsts, wallMs, commits: doc.revision - revisionAtStart, sessions }
 }
-if (process.env.TAIL) {
-  const tagged = results.flatMap((r, w) =>
-    r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((x) => x.ms !== undefined)
-      .map((x, i) => [x.ms, w, i, x.servedByOther ? 1 : 0, x.at % 100000]),
-  )
-  console.log(
-    JSON.stringify(
-      tagged
-        .sort((a, b) => b[0] - a[0])
-        .slice(0, 16)
-        .map((t) => t.map((v: number) => Math.round(v))),
-    ),
-  )
+
+const quantile = (sorted: readonly number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
+const percentiles = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return `p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p90 ${quantile(sorted, 0.9).toFixed(1)} ms, p99 ${quantile(sorted, 0.99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`
 }
-latencies.sort((a, b) => a - b)
-const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!
-const doc = StateDocumentSchema.parse(JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')))
+
 const expected = PROCESSES * PER_PROCESS
-// The measured allocations are the active sessions; each process's warm-up one was released.
-const sessions = Object.values(doc.sessions).filter((s) => s.status === 'active').length
+const rounds: Round[] = []
 console.log(
-  `processes: ${PROCESSES}, allocations: ${latencies.length} (${PER_PROCESS} each, sequential per process, after one warm-up allocation each)`,
+  `processes: ${PROCESSES}, ${PER_PROCESS} allocations each (sequential per process, after one warm-up allocation each), ${ROUNDS} rounds on fresh stores`,
 )
-console.log(`wall: ${(wallMs / 1000).toFixed(2)} s`)
-console.log(`throughput: ${(latencies.length / (wallMs / 1000)).toFixed(0)} durable allocations/s`)
+for (let i = 0; i < ROUNDS; i++) {
+  const r = await round()
+  rounds.push(r)
+  console.log(
+    `round ${i + 1}: ${(r.latencies.length / (r.wallMs / 1000)).toFixed(0)} durable allocations/s, ${percentiles(r.latencies)}, ${r.commits} commits, sessions in file ${r.sessions}/${expected}`,
+  )
+}
+const all = rounds.flatMap((r) => r.latencies)
+const wallMs = rounds.reduce((n, r) => n + r.wallMs, 0)
+console.log(`throughput: ${(all.length / (wallMs / 1000)).toFixed(0)} durable allocations/s (all rounds)`)
+console.log(`latency per durable allocation, all ${all.length}: ${percentiles(all)}`)
+const firsts = rounds.flatMap((r) => r.firsts).sort((a, b) => a - b)
 console.log(
-  `latency per durable allocation: p50 ${q(0.5).toFixed(1)} ms, p90 ${q(0.9).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
-)
-firsts.sort((a, b) => a - b)
-console.log(
-  `first allocation of each fresh process (its warm-up, while the others start; not in the figures above): min ${firsts[0]!.toFixed(1)} ms, median ${firsts[firsts.length >> 1]!.toFixed(1)} ms, max ${firsts.at(-1)!.toFixed(1)} ms`,
+  `first allocation of each fresh process (its warm-up, while the others start; not in the figures above): min ${firsts[0]!.toFixed(1)} ms, median ${quantile(firsts, 0.5).toFixed(1)} ms, max ${firsts.at(-1)!.toFixed(1)} ms`,
 )
 console.log(
-  `commits: ${doc.revision - revisionAtStart} for ${latencies.length} allocations (requests waiting for the lock are committed by its holder in one write)`,
+  `commits: ${rounds.reduce((n, r) => n + r.commits, 0)} for ${all.length} allocations (requests waiting for the lock are committed by its holder in one write)`,
 )
-console.log(
-  `sessions in file: ${sessions} / expected ${expected} → ${sessions === expected ? 'no lost updates' : 'LOST UPDATES'}`,
-)
-rmSync(root, { recursive: true, force: true })
-if (sessions !== expected) process.exit(1)
+const lost = rounds.some((r) => r.sessions !== expected)
+console.log(`sessions in file: ${lost ? 'LOST UPDATES' : `${expected} per round as expected → no lost updates`}`)
+if (lost) process.exit(1)
