@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import { z } from 'zod'
 import { StateDocumentSchema } from '../../shared/schemas/state'
 
@@ -30,14 +30,20 @@ export const VERIFIED = Symbol('verified')
 const HEAD = /^\{"version":\d+,"revision":\d+,"commit":"[a-z0-9]+"/
 const DIGEST_HEAD = /^(\{"version":\d+,"revision":\d+,"commit":"[a-z0-9]+"),"digest":"([0-9a-f]{40})"/
 
-let schemaFingerprint: string | undefined
+let schemaHash: Hash | undefined
 /**
  * The digest covers the document and the schema it was validated against (as JSON Schema), so a file
- * written by another version of the schema is validated again, never trusted.
+ * written by another version of the schema is validated again, never trusted. The document comes in
+ * parts (hashed one after the other, as if joined): a reader hashes the file's text around the digest
+ * field without building that text again.
  */
-function digestOf(text: string): string {
-  schemaFingerprint ??= JSON.stringify(z.toJSONSchema(StateDocumentSchema, { unrepresentable: 'any' }))
-  return createHash('sha1').update(schemaFingerprint).update(text).digest('hex')
+function digestOf(...parts: string[]): string {
+  schemaHash ??= createHash('sha1').update(
+    JSON.stringify(z.toJSONSchema(StateDocumentSchema, { unrepresentable: 'any' })),
+  )
+  const hash = schemaHash.copy()
+  for (const part of parts) hash.update(part)
+  return hash.digest('hex')
 }
 
 /** The document as JSON, with a digest of itself after the head. */
@@ -59,7 +65,7 @@ export function deserializeState(text: string): Record<string | symbol, unknown>
     return { [UNPARSEABLE]: 'the file does not hold a JSON object' }
   const doc = parsed as Record<string | symbol, unknown>
   const head = DIGEST_HEAD.exec(text)
-  if (head && digestOf(head[1] + text.slice(head[0].length)) === head[2]) doc[VERIFIED] = true
+  if (head && digestOf(head[1]!, text.slice(head[0].length)) === head[2]) doc[VERIFIED] = true
   delete doc.digest
   return doc
 }
