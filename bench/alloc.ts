@@ -16,7 +16,16 @@ const PER_PROCESS = Number(process.env.BENCH_ALLOCATIONS ?? 100)
 /** Rounds on fresh stores: this VM's speed swings by a third between identical runs, so one is not enough. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 
+/** What one process's measured loop cost (see storeWorker.ts). */
+interface Cost {
+  readonly commits: number
+  readonly lockHeldMs: number
+  readonly lockHeldCpuMs: number
+  readonly cpuMs: number
+}
+
 interface Round {
+  readonly costs: Cost[]
   readonly latencies: number[]
   readonly firsts: number[]
   readonly wallMs: number
@@ -55,12 +64,20 @@ async function round(): Promise<Round> {
   const results = await Promise.all(finished)
   const latencies: number[] = []
   const firsts: number[] = []
+  const costs: Cost[] = []
   const tagged: number[][] = []
   results.forEach((r, w) => {
     if (r.code !== 0) throw new Error(`worker failed: ${r.stderr}`)
     for (const line of r.stdout.trim().split('\n')) {
-      const parsed = JSON.parse(line) as { ms?: number; firstMs?: number; servedByOther?: boolean; at?: number }
+      const parsed = JSON.parse(line) as {
+        ms?: number
+        firstMs?: number
+        servedByOther?: boolean
+        at?: number
+        cost?: Cost
+      }
       if (parsed.firstMs !== undefined) firsts.push(parsed.firstMs)
+      if (parsed.cost) costs.push(parsed.cost)
       if (parsed.ms === undefined) continue
       tagged.push([parsed.ms, w, latencies.length, parsed.servedByOther ? 1 : 0, (parsed.at ?? 0) % 100000])
       latencies.push(parsed.ms)
@@ -80,7 +97,7 @@ async function round(): Promise<Round> {
   // The measured allocations are the active sessions; each process's warm-up one was released.
   const sessions = Object.values(doc.sessions).filter((s) => s.status === 'active').length
   rmSync(root, { recursive: true, force: true })
-  return { latencies, firsts, wallMs, commits: doc.revision - revisionAtStart, sessions }
+  return { costs, latencies, firsts, wallMs, commits: doc.revision - revisionAtStart, sessions }
 }
 
 const quantile = (sorted: readonly number[], p: number) =>
@@ -112,6 +129,14 @@ console.log(
 )
 console.log(
   `commits: ${rounds.reduce((n, r) => n + r.commits, 0)} for ${all.length} allocations (requests waiting for the lock are committed by its holder in one write)`,
+)
+// Where the time goes: a commit's holder (lock held, and CPU meanwhile), and everything else a process
+// does per allocation (posting, queueing, waking, reading its answer, the engine, the loop).
+const costs = rounds.flatMap((r) => r.costs)
+const sum = (f: (c: Cost) => number) => costs.reduce((n, c) => n + f(c), 0)
+const commitCount = sum((c) => c.commits)
+console.log(
+  `per commit: lock held ${(sum((c) => c.lockHeldMs) / commitCount).toFixed(1)} ms, CPU meanwhile ${(sum((c) => c.lockHeldCpuMs) / commitCount).toFixed(1)} ms; per allocation outside the lock: ${((sum((c) => c.cpuMs) - sum((c) => c.lockHeldCpuMs)) / all.length).toFixed(2)} ms CPU`,
 )
 const lost = rounds.some((r) => r.sessions !== expected)
 console.log(`sessions in file: ${lost ? 'LOST UPDATES' : `${expected} per round as expected → no lost updates`}`)

@@ -142,7 +142,7 @@ test('editing a rule shows the schema’s error for an invalid value and saves a
   await expect(page.getByRole('heading', { name: 'Diagnostics' })).toBeVisible()
   await expect(
     page.getByText(
-      /state file \d+ writes \(\d+ allocations committed for other processes, \d+ by them\), cache \d+ hits/,
+      /state file \d+ writes \(\d+ allocations committed for other processes, \d+ by them; the lock held \d+ ms in all\), cache \d+ hits/,
     ),
   ).toBeVisible()
   await shot(page, 'settings')

@@ -38,6 +38,9 @@ if (process.env.AUTH_POOL_BARRIER) {
 }
 
 const lines: string[] = []
+// What the measured loop cost this process: its commits, the time it held the lock, its CPU time.
+const storeBefore = engine.metrics().store
+const cpuBefore = process.cpuUsage()
 for (let i = 0; i < count; i++) {
   const servedBefore = engine.metrics().store?.servedByOthers ?? 0
   const started = performance.now()
@@ -53,6 +56,15 @@ for (let i = 0; i < count; i++) {
   if (count === Infinity) process.stdout.write(line + '\n')
   else lines.push(line)
 }
+const storeAfter = engine.metrics().store
+const cpu = process.cpuUsage(cpuBefore)
+const cost = {
+  commits: (storeAfter?.commits ?? 0) - (storeBefore?.commits ?? 0),
+  lockHeldMs: (storeAfter?.lockHeldMs ?? 0) - (storeBefore?.lockHeldMs ?? 0),
+  lockHeldCpuMs: (storeAfter?.lockHeldCpuMs ?? 0) - (storeBefore?.lockHeldCpuMs ?? 0),
+  cpuMs: (cpu.user + cpu.system) / 1000,
+}
+if (process.env.AUTH_POOL_BARRIER) lines.push(JSON.stringify({ cost })) // for the benchmark
 process.stdout.write(lines.map((l) => l + '\n').join('') + JSON.stringify({ done: true }) + '\n')
 // Under a barrier, stay until told (stdin closes), so eight processes tearing down at once do not
 // land in the last allocations' latencies of the ones still running.

@@ -31,6 +31,9 @@ export interface StoreMetrics {
   readonly servedForOthers: number
   readonly servedByOthers: number
   readonly verifiedReads: number
+  /** Time this process held the lock (ms), and the process's CPU time meanwhile (ms). */
+  readonly lockHeldMs: number
+  readonly lockHeldCpuMs: number
 }
 
 export interface StateStore {
@@ -148,6 +151,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     servedByOthers: 0,
     /** Loads that skipped schema validation because the file's digest matched. */
     verifiedReads: 0,
+    lockHeldMs: 0,
+    lockHeldCpuMs: 0,
   }
   const operations = new Map<string, StoreOperation>()
   const requests = createRequestBox(`${path}.req`, options.lock?.isAlive ?? processIsAlive)
@@ -415,6 +420,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     let committed: StateDocument | undefined
     let failure: Outcome | undefined
     if (lock) {
+      const heldSince = performance.now()
+      const cpuSince = process.cpuUsage()
       try {
         const loaded = loadLocked()
         settleAnswered(batch, loaded.draft)
@@ -427,6 +434,9 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         failure = { ok: false, error }
       } finally {
         lock.release()
+        const cpu = process.cpuUsage(cpuSince)
+        counters.lockHeldMs += performance.now() - heldSince
+        counters.lockHeldCpuMs += (cpu.user + cpu.system) / 1000
       }
     }
     for (const p of batch) {

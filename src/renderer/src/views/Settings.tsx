@@ -42,7 +42,7 @@ function Diagnostics(props: { accounts: AccountView[] }) {
           {m.allocations} allocations · reconcile {m.reconcile.runs} runs, {m.reconcile.failures} failed,{' '}
           {m.reconcile.reaped + m.reconcile.expired} sessions ended, {m.reconcile.reassigned} folders moved
           {m.store &&
-            ` · state file ${m.store.commits} writes (${m.store.servedForOthers} allocations committed for other processes, ${m.store.servedByOthers} by them), cache ${m.store.cacheHits} hits / ${m.store.cacheMisses} misses, ${m.store.recoveries} recoveries`}
+            ` · state file ${m.store.commits} writes (${m.store.servedForOthers} allocations committed for other processes, ${m.store.servedByOthers} by them; the lock held ${Math.round(m.store.lockHeldMs)} ms in all), cache ${m.store.cacheHits} hits / ${m.store.cacheMisses} misses, ${m.store.recoveries} recoveries`}
         </p>
       )}
       <table>
