@@ -66,8 +66,14 @@ export interface RemoteRequest {
 const REQUEST_TTL_MS = 120_000
 /** Commit markers are only needed while the waiters of that commit look at them. */
 const MARKER_TTL_MS = 60_000
+/**
+ * How often a process sweeps leftovers (a stat each): markers pile up one per commit, and statting a
+ * hundred of them in every commit's gather cost the lock holder about a millisecond.
+ */
+const SWEEP_EVERY_MS = 10_000
 
 export function createRequestBox(dir: string, isAlive: (pid: number) => boolean) {
+  let sweptAt = -Infinity
   const requestPath = (id: string) => join(dir, `${id}.json`)
   const resultPath = (id: string) => join(dir, `${id}.res`)
   const remove = (path: string) => {
@@ -139,18 +145,21 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { requests: [], rejected: [] }
         throw error
       }
+      const sweeping = Date.now() - sweptAt >= SWEEP_EVERY_MS
+      if (sweeping) sweptAt = Date.now()
       const answered = new Set(names.filter((n) => n.endsWith('.res')).map((n) => n.slice(0, -4)))
       const requests: RemoteRequest[] = []
       const rejected: { id: string; error: unknown }[] = []
       const asked = new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)))
       for (const name of names) {
         if (requests.length + rejected.length >= limit) break
-        // Leftovers: commit markers past their use, answers nobody will collect (their asker was
-        // killed), temp files of a writer killed mid-write.
+        // Leftovers (looked at once per SWEEP_EVERY_MS): commit markers past their use, answers nobody
+        // will collect (their asker was killed), temp files of a writer killed mid-write.
         const leftover =
-          (name.endsWith('.ok') && MARKER_TTL_MS) ||
-          (name.endsWith('.res') && !asked.has(name.slice(0, -4)) && REQUEST_TTL_MS) ||
-          (name.includes('.tmp-') && REQUEST_TTL_MS)
+          sweeping &&
+          ((name.endsWith('.ok') && MARKER_TTL_MS) ||
+            (name.endsWith('.res') && !asked.has(name.slice(0, -4)) && REQUEST_TTL_MS) ||
+            (name.includes('.tmp-') && REQUEST_TTL_MS))
         if (leftover && Date.now() - statMs(join(dir, name)) > leftover) remove(join(dir, name))
         if (!name.endsWith('.json')) continue
         const id = name.slice(0, -5)
