@@ -86,6 +86,28 @@ const CHANGES: Record<string, (d: StateDocument) => void> = {
   'a setting out of range': (d) => {
     d.settings.rebalanceIntervalSec = 1
   },
+  'the scheduler noting an error (valid)': (d) => {
+    d.scheduler.lastError = 'disk full'
+    d.scheduler.consecutiveFailures = 2
+  },
+  'a negative failure count': (d) => {
+    d.scheduler.consecutiveFailures = -1
+  },
+  'a recovery recorded': (d) => {
+    d.recoveries.push({ at: new Date(0).toISOString(), reason: 'test', movedAsideTo: '/x', restoredFrom: 'empty' })
+  },
+  'a rule without its id': (d) => {
+    delete (d.rules[0] as Partial<(typeof d.rules)[number]>).id
+  },
+  'rules gone (their default comes back)': (d) => {
+    delete (d as Partial<StateDocument>).rules
+  },
+  'another version': (d) => {
+    ;(d as unknown as { version: number }).version = 99
+  },
+  'a preferred account that does not exist': (d) => {
+    d.preferredAccountId = randomUUID()
+  },
   'an account renamed to its neighbour': (d) => {
     d.accounts[1]!.name = d.accounts[0]!.name
   },

@@ -37,6 +37,17 @@ function sameEntry(a: unknown, b: unknown): boolean {
   return keys === 0
 }
 
+/** Equal as JSON, however deep (for the document's smaller parts: settings, accounts, rules, …). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]))
+  if (Array.isArray(b)) return false
+  const keys = Object.keys(a)
+  if (keys.length !== Object.keys(b).length) return false
+  return keys.every((k) => Object.hasOwn(b, k) && sameJson((a as Entries)[k], (b as Entries)[k]))
+}
+
 /** The elements `now` added at the end of `before` (both arrays of strings), or undefined if it did anything else. */
 function appendedTo(before: unknown, now: unknown): string[] | undefined {
   if (!Array.isArray(before) || !Array.isArray(now) || now.length < before.length) return undefined
@@ -44,40 +55,44 @@ function appendedTo(before: unknown, now: unknown): string[] | undefined {
   return now.slice(before.length) as string[]
 }
 
+const FIELDS = StateStructureSchema.shape
+
 /**
  * Validates `draft`, a copy of the valid document `base` that transactions changed, as
  * `StateDocumentSchema.safeParse(draft)` would, with the same result (and, on failure, the same issues:
- * the whole schema then describes them), but running only the entries of the big records (sessions,
- * their index, assignments) that differ from `base` through the schema: the others were validated
- * when `base` was (on load, or by the writer whose digest matched). The structure of everything else and
- * every cross-reference are checked in full.
+ * the whole schema then describes them), but running through the schema only what differs from `base`:
+ * the fields that changed, and of the big records (sessions, their index, assignments) only the entries
+ * that changed. The rest was validated when `base` was (on load, or by the writer whose digest matched).
+ * Every cross-reference is checked in full.
  */
 export function validateChange(base: StateDocument, draft: StateDocument): z.ZodSafeParseResult<StateDocument> {
   // (On success, the draft's three records become the result's: the draft is not to be used after.)
-  const probe: Entries = { ...draft }
-  for (const key of RECORDS) {
-    const now: unknown = draft[key]
-    // Not a record any more: the schema judges it as it is.
-    if (!isPlainRecord(now)) return StateDocumentSchema.safeParse(draft)
-    const before = base[key] as Entries
-    const changed: Entries = {}
-    for (const id of Object.keys(now)) {
-      if (Object.hasOwn(before, id) && sameEntry(now[id], before[id])) continue
-      changed[id] = (APPEND_ONLY.has(key) && appendedTo(before[id], now[id])) || now[id]
+  const whole = () => StateDocumentSchema.safeParse(draft)
+  const doc: Entries = {}
+  for (const [key, schema] of Object.entries(FIELDS)) {
+    const now: unknown = (draft as unknown as Entries)[key]
+    const before: unknown = (base as unknown as Entries)[key]
+    if ((RECORDS as readonly string[]).includes(key)) {
+      // Not a record any more: the schema judges it as it is.
+      if (!isPlainRecord(now) || !isPlainRecord(before)) return whole()
+      const changed: Entries = {}
+      for (const id of Object.keys(now)) {
+        if (Object.hasOwn(before, id) && sameEntry(now[id], before[id])) continue
+        changed[id] = (APPEND_ONLY.has(key) && appendedTo(before[id], now[id])) || now[id]
+      }
+      const parsed = schema.safeParse(changed)
+      if (!parsed.success) return whole()
+      // The parsed changed entries (unknown keys dropped, defaults filled) replace the draft's own;
+      // index entries stay as they are (valid strings parse to themselves; only their tail was parsed).
+      if (!APPEND_ONLY.has(key)) Object.assign(now, parsed.data)
+      doc[key] = now
+    } else if (sameJson(now, before)) doc[key] = now
+    else {
+      const parsed = schema.safeParse(now)
+      if (!parsed.success) return whole()
+      doc[key] = parsed.data
     }
-    probe[key] = changed
-  }
-  const structure = StateStructureSchema.safeParse(probe)
-  if (!structure.success) return StateDocumentSchema.safeParse(draft)
-  // The parsed changed entries (unknown keys dropped, defaults filled) replace the draft's own (the
-  // draft is a copy nobody else holds); index entries stay as they are (valid strings parse to
-  // themselves, and only their tail was parsed).
-  const doc = { ...structure.data } as StateDocument
-  for (const key of RECORDS) {
-    const record = draft[key] as Entries
-    if (!APPEND_ONLY.has(key)) Object.assign(record, structure.data[key])
-    ;(doc as unknown as Record<string, Entries>)[key] = record
   }
   const references = StateReferencesSchema.safeParse(doc)
-  return references.success ? { success: true, data: doc } : references
+  return references.success ? { success: true, data: doc as StateDocument } : references
 }
