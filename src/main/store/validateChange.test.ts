@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
-import { StateDocumentSchema, type StateDocument } from '../../shared/schemas/state'
+import { describe, expect, it, vi } from 'vitest'
+import { StateDocumentSchema, StateReferencesSchema, type StateDocument } from '../../shared/schemas/state'
 import { accountDir, testEngine } from '../../../test/helpers/enginePorts'
 import { validateChange } from './validateChange'
 
@@ -34,6 +34,15 @@ const CHANGES: Record<string, (d: StateDocument) => void> = {
       endReason: null,
     }
     d.sessionIndex[accountId] = [...(d.sessionIndex[accountId] ?? []), id]
+  },
+  "a new session appended to the other account's index": (d) => {
+    const id = randomUUID()
+    d.sessions[id] = { ...Object.values(d.sessions)[0]!, id, accountId: d.accounts[0]!.id }
+    d.sessionIndex[d.accounts[1]!.id] = [...(d.sessionIndex[d.accounts[1]!.id] ?? []), id]
+  },
+  'a session ended (valid)': (d) => {
+    const s = Object.values(d.sessions).find((x) => x.status === 'active')!
+    Object.assign(s, { status: 'ended', endedAt: new Date(0).toISOString(), endReason: 'released' })
   },
   'an unknown key on a session (dropped)': (d) => {
     Object.assign(Object.values(d.sessions)[1]!, { extra: 'x' })
@@ -124,5 +133,35 @@ describe('validating only what a transaction changed', () => {
     expect(changed.success).toBe(whole.success)
     expect(issuesOf(changed)).toEqual(issuesOf(whole))
     if (whole.success) expect(changed.data).toEqual(whole.data)
+  })
+
+  it('does not run the whole cross-reference check for what allocations and releases change', async () => {
+    const { engine, store } = testEngine()
+    await engine.addAccount({ name: 'a', configDir: accountDir('a') })
+    await engine.addAccount({ name: 'b', configDir: accountDir('b') })
+    await engine.allocate({ cwd: '/proj' })
+    const whole = vi.spyOn(StateReferencesSchema, 'safeParse')
+    try {
+      // Real transactions, each judged against the document before it.
+      for (const step of [
+        () => engine.allocate({ cwd: '/proj' }),
+        () => engine.allocate({ cwd: '/other' }),
+        async () => engine.release((await engine.sessions({ activeOnly: true }))[0]!.id),
+      ]) {
+        const before = structuredClone(await store.read()) as StateDocument
+        await step()
+        const after = structuredClone(await store.read()) as StateDocument
+        expect(validateChange(before, after)).toEqual({ success: true, data: after })
+      }
+      expect(whole).not.toHaveBeenCalled()
+      // An account renamed to its neighbour's name still goes through the whole check, and fails.
+      const before = structuredClone(await store.read()) as StateDocument
+      const after = structuredClone(before)
+      after.accounts[1]!.name = after.accounts[0]!.name.toUpperCase()
+      expect(validateChange(before, after).success).toBe(false)
+      expect(whole).toHaveBeenCalled()
+    } finally {
+      whole.mockRestore()
+    }
   })
 })

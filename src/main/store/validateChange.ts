@@ -69,6 +69,7 @@ export function validateChange(base: StateDocument, draft: StateDocument): z.Zod
   // (On success, the draft's three records become the result's: the draft is not to be used after.)
   const whole = () => StateDocumentSchema.safeParse(draft)
   const doc: Entries = {}
+  const change: Change = { fields: new Set(), entries: {}, removed: false, grown: new Map() }
   for (const [key, schema] of Object.entries(FIELDS)) {
     const now: unknown = (draft as unknown as Entries)[key]
     const before: unknown = (base as unknown as Entries)[key]
@@ -78,8 +79,12 @@ export function validateChange(base: StateDocument, draft: StateDocument): z.Zod
       const changed: Entries = {}
       for (const id of Object.keys(now)) {
         if (Object.hasOwn(before, id) && sameEntry(now[id], before[id])) continue
-        changed[id] = (APPEND_ONLY.has(key) && appendedTo(before[id], now[id])) || now[id]
+        const appended = APPEND_ONLY.has(key) ? appendedTo(before[id], now[id]) : undefined
+        if (appended) change.grown.set(id, appended)
+        changed[id] = appended ?? now[id]
       }
+      change.entries[key] = Object.keys(changed)
+      for (const id in before) if (Object.hasOwn(before, id) && !Object.hasOwn(now, id)) change.removed = true
       const parsed = schema.safeParse(changed)
       if (!parsed.success) return whole()
       // The parsed changed entries (unknown keys dropped, defaults filled) replace the draft's own;
@@ -88,11 +93,75 @@ export function validateChange(base: StateDocument, draft: StateDocument): z.Zod
       doc[key] = now
     } else if (sameJson(now, before)) doc[key] = now
     else {
+      change.fields.add(key)
       const parsed = schema.safeParse(now)
       if (!parsed.success) return whole()
       doc[key] = parsed.data
     }
   }
-  const references = StateReferencesSchema.safeParse(doc)
-  return references.success ? { success: true, data: doc as StateDocument } : references
+  const valid = doc as StateDocument
+  if (referencesStillHold(base, valid, change)) return { success: true, data: valid }
+  const references = StateReferencesSchema.safeParse(valid)
+  return references.success ? { success: true, data: valid } : references
+}
+
+/** What differs between the base and the new document (see validateChange). */
+interface Change {
+  /** Fields other than the three records that changed. */
+  readonly fields: Set<string>
+  /** Per record, the ids of its entries that are new or changed. */
+  readonly entries: Record<string, string[]>
+  /** Some record lost an entry. */
+  removed: boolean
+  /** Session index entries that only grew: account id → the ids added at the end. */
+  readonly grown: Map<string, string[]>
+}
+
+/**
+ * True when the new document's cross-references certainly hold, judged from what changed in a base
+ * whose references held: new sessions of existing accounts appended to their index, sessions changed
+ * without moving, assignments to existing accounts. Anything else (accounts, rules or the preferred
+ * account changed, an entry removed, a session moved, an index rewritten) answers false, and the
+ * whole check runs (it also words the issues).
+ */
+function referencesStillHold(base: StateDocument, doc: StateDocument, change: Change): boolean {
+  if (change.removed || change.fields.has('rules') || change.fields.has('preferredAccountId')) return false
+  if (change.fields.has('accounts') && !sameAccountsStillValid(base, doc)) return false
+  const accountIds = new Set(doc.accounts.map((a) => a.id))
+  for (const accountId of change.entries.sessionIndex ?? []) {
+    const added = change.grown.get(accountId)
+    if (!added) return false // a new or rewritten index entry
+    const listed = new Set(base.sessionIndex[accountId])
+    for (const id of added) {
+      if (listed.has(id) || doc.sessions[id]?.accountId !== accountId) return false
+      listed.add(id)
+    }
+  }
+  for (const id of change.entries.sessions ?? []) {
+    const session = doc.sessions[id]!
+    if (session.id !== id || !accountIds.has(session.accountId)) return false
+    const before = base.sessions[id]
+    if (before ? before.accountId !== session.accountId : !change.grown.get(session.accountId)?.includes(id))
+      return false
+  }
+  for (const folder of change.entries.assignments ?? [])
+    if (!accountIds.has(doc.assignments[folder]!.accountId)) return false
+  return true
+}
+
+/**
+ * The same accounts, in the same order, only their bookkeeping changed (an allocation counts itself on
+ * its account): and still no two share a name or a folder, and custom plans keep both budgets.
+ */
+function sameAccountsStillValid(base: StateDocument, doc: StateDocument): boolean {
+  if (doc.accounts.length !== base.accounts.length) return false
+  const names = new Set<string>()
+  const dirs = new Set<string>()
+  return doc.accounts.every((account, i) => {
+    const name = account.name.toLowerCase()
+    if (account.id !== base.accounts[i]!.id || names.has(name) || dirs.has(account.configDir)) return false
+    names.add(name)
+    dirs.add(account.configDir)
+    return account.plan !== 'custom' || (account.blockBudgetUsd !== null && account.weeklyBudgetUsd !== null)
+  })
 }
