@@ -18,34 +18,24 @@ type Entries = Record<string, unknown>
 
 const isPlainRecord = (v: unknown): v is Entries => v !== null && typeof v === 'object' && !Array.isArray(v)
 
-/**
- * Equal as stored: the same primitive, arrays of the same primitives, or records of the same
- * primitives. Anything deeper compares by reference, so a nested value is never taken as unchanged
- * unless it is the very same object.
- */
-function sameEntry(a: unknown, b: unknown): boolean {
+/** Equal as JSON, however deep (written to allocate nothing: it runs over every session of every commit). */
+function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i])
-  if (!isPlainRecord(a) || !isPlainRecord(b) || Array.isArray(b)) return false
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
   let keys = 0
   for (const k in a) {
     if (!Object.hasOwn(a, k)) continue
-    if (!Object.hasOwn(b, k) || a[k] !== b[k]) return false
+    if (!Object.hasOwn(b, k) || !sameJson((a as Entries)[k], (b as Entries)[k])) return false
     keys++
   }
   for (const k in b) if (Object.hasOwn(b, k)) keys--
   return keys === 0
-}
-
-/** Equal as JSON, however deep (for the document's smaller parts: settings, accounts, rules, …). */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]))
-  if (Array.isArray(b)) return false
-  const keys = Object.keys(a)
-  if (keys.length !== Object.keys(b).length) return false
-  return keys.every((k) => Object.hasOwn(b, k) && sameJson((a as Entries)[k], (b as Entries)[k]))
 }
 
 /** The elements `now` added at the end of `before` (both arrays of strings), or undefined if it did anything else. */
@@ -78,7 +68,7 @@ export function validateChange(base: StateDocument, draft: StateDocument): z.Zod
       if (!isPlainRecord(now) || !isPlainRecord(before)) return whole()
       const changed: Entries = {}
       for (const id of Object.keys(now)) {
-        if (Object.hasOwn(before, id) && sameEntry(now[id], before[id])) continue
+        if (Object.hasOwn(before, id) && sameJson(now[id], before[id])) continue
         const appended = APPEND_ONLY.has(key) ? appendedTo(before[id], now[id]) : undefined
         if (appended) change.grown.set(id, appended)
         changed[id] = appended ?? now[id]
