@@ -69,6 +69,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     context.usage.setPricing((await context.engine.settings()).pricing)
     await context.prime()
     const output = await command.run(context, args)
+    context.usage.close() // writes an index whose summary had to be recomputed (new prices)
     if ('exitCode' in output) return output.exitCode
     io.stdout(json ? JSON.stringify(output.json, null, 2) : output.text)
     return 0

@@ -24,6 +24,7 @@ import { AccountLedger } from './ledger'
 import { LineReader } from './lineReader'
 import { costUsd, createPriceBook, PRICES } from './pricing'
 import { summarize, summarizeAt } from './summary'
+import { createUsageService } from './usageService'
 import { parseFast, parseFully, parseTranscriptLine } from './transcriptLine'
 
 const T0 = Date.parse('2026-11-27T09:10:00Z')
@@ -392,6 +393,27 @@ describe('ingestion', () => {
     const s = summarize(l.table, l.limits, prices, T0 + 3_600_000)
     expect(s.limitedUntil).toBe(new Date(resets * 1000).toISOString())
     expect(summarize(l.table, l.limits, prices, T0 + 5 * 3_600_000).limitedUntil).toBeNull()
+  })
+})
+
+describe('usage service', () => {
+  it('shows an appended line at once and writes the index a moment later, or on close', () => {
+    const { configDir, indexDir, transcript, ledger } = account()
+    appendLines(transcript, [assistantLine({ time: at(0), messageId: 'a', requestId: 'a', input: 10 })])
+    const service = createUsageService({ indexDir, now: () => T0 + 3_600_000 })
+    const acct = { id: '1', configDir }
+    const entries = () => service.summaryOf(acct).blocks.reduce((n, b) => n + b.entries, 0)
+    expect(entries()).toBe(1)
+    const indexPath = AccountLedger.indexPathFor(indexDir, configDir)
+    const written = readFileSync(indexPath)
+    appendLines(transcript, [assistantLine({ time: at(1), messageId: 'b', requestId: 'b', input: 20 })])
+    expect(service.refresh(acct)).toBe(true)
+    expect(entries()).toBe(2)
+    expect(readFileSync(indexPath).equals(written)).toBe(true) // not yet: cache upkeep waits
+    service.close()
+    const restarted = ledger()
+    expect(restarted.ingest()).toMatchObject({ changed: false, bytesRead: 0 })
+    expect(totals(restarted).input).toBe(30)
   })
 })
 

@@ -33,6 +33,8 @@ export type { Diagnostics } from '../../../shared/schemas/usage'
 
 /** Summaries are recomputed when entries change, or when time moves on by this much. */
 const SUMMARY_TTL_MS = 10_000
+/** A changed index is written this long after the change (cache upkeep, off the path that shows usage). */
+const SAVE_DELAY_MS = 2_000
 
 export function createUsageService(options: UsageServiceOptions) {
   const now = options.now ?? Date.now
@@ -67,6 +69,27 @@ export function createUsageService(options: UsageServiceOptions) {
     return true
   }
 
+  const pendingSaves = new Map<string, NodeJS.Timeout>()
+
+  /**
+   * Writes a ledger's index a moment from now, once for any number of changes meanwhile: a live session
+   * appends lines every few seconds, and rewriting the whole index for each delayed the figures it
+   * brought. A failed write leaves the ledger dirty for the next one (the index is only a cache).
+   */
+  function saveSoon(configDir: string): void {
+    if (pendingSaves.has(configDir)) return
+    const timer = setTimeout(() => {
+      pendingSaves.delete(configDir)
+      try {
+        ledgers.get(configDir)?.save()
+      } catch (error) {
+        if (!(error instanceof Error)) throw error
+      }
+    }, SAVE_DELAY_MS)
+    timer.unref()
+    pendingSaves.set(configDir, timer)
+  }
+
   function summaryOf(account: UsageAccount): UsageSummary {
     const ledger = ledgerOf(account)
     const t = now()
@@ -74,7 +97,7 @@ export function createUsageService(options: UsageServiceOptions) {
     if (cached && cached.version === ledger.table.version && cached.prices === prices && t - cached.at < SUMMARY_TTL_MS)
       return cached.summary
     const summary = summarizeAt(ledger.summaryBase(prices), ledger.table, ledger.limits, prices, t)
-    ledger.save() // only writes when the base had to be recomputed (new prices)
+    saveSoon(account.configDir) // only writes when the base had to be recomputed (new prices)
     summaries.set(account.configDir, { version: ledger.table.version, at: t, prices, summary })
     return summary
   }
@@ -89,7 +112,7 @@ export function createUsageService(options: UsageServiceOptions) {
     }
     const result = ledger.ingest()
     if (result.changed) ledger.summaryBase(prices)
-    ledger.save()
+    saveSoon(account.configDir)
     if (result.changed) didChangeUsage.fire(account.id)
     return result.changed
   }
@@ -232,12 +255,20 @@ export function createUsageService(options: UsageServiceOptions) {
         refresh(account)
       }
     },
-    /** Stops watching everything and drops ledgers of accounts no longer in the pool. */
+    /** Stops watching everything and writes the indexes that changed. */
     close(): void {
       for (const dir of [...watched.keys()]) unwatch(dir)
+      // Index writes still waiting are done now.
+      for (const [dir, timer] of pendingSaves) {
+        clearTimeout(timer)
+        ledgers.get(dir)?.save()
+      }
+      pendingSaves.clear()
     },
     forget(configDir: string): void {
       unwatch(configDir)
+      clearTimeout(pendingSaves.get(configDir))
+      pendingSaves.delete(configDir)
       ledgers.delete(configDir)
       summaries.delete(configDir)
     },
