@@ -78,16 +78,19 @@ export function createUsageService(options: UsageServiceOptions) {
    */
   function saveSoon(configDir: string): void {
     if (pendingSaves.has(configDir)) return
-    const timer = setTimeout(() => {
-      pendingSaves.delete(configDir)
-      try {
-        ledgers.get(configDir)?.save()
-      } catch (error) {
-        if (!(error instanceof Error)) throw error
-      }
-    }, SAVE_DELAY_MS)
+    const timer = setTimeout(() => savePending(configDir), SAVE_DELAY_MS)
     timer.unref()
     pendingSaves.set(configDir, timer)
+  }
+
+  function savePending(configDir: string): void {
+    clearTimeout(pendingSaves.get(configDir))
+    pendingSaves.delete(configDir)
+    try {
+      ledgers.get(configDir)?.save()
+    } catch (error) {
+      if (!(error instanceof Error)) throw error
+    }
   }
 
   function summaryOf(account: UsageAccount): UsageSummary {
@@ -258,12 +261,7 @@ export function createUsageService(options: UsageServiceOptions) {
     /** Stops watching everything and writes the indexes that changed. */
     close(): void {
       for (const dir of [...watched.keys()]) unwatch(dir)
-      // Index writes still waiting are done now.
-      for (const [dir, timer] of pendingSaves) {
-        clearTimeout(timer)
-        ledgers.get(dir)?.save()
-      }
-      pendingSaves.clear()
+      for (const dir of [...pendingSaves.keys()]) savePending(dir) // index writes still waiting
     },
     forget(configDir: string): void {
       unwatch(configDir)
