@@ -34,7 +34,8 @@ export class NotFoundError extends PoolError {
     readonly key: string,
     hint = '',
   ) {
-    super(`no ${what} "${key}"${hint ? ` — ${hint}` : ''}`)
+    // An empty key: there is none at all (an empty pool), not one missing by that name.
+    super(`${key ? `no ${what} "${key}"` : `no ${what}s yet`}${hint ? ` — ${hint}` : ''}`)
     this.name = 'NotFoundError'
   }
 }

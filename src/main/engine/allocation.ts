@@ -65,7 +65,8 @@ export function chooseAccount(
   if (chosen) return { ...chosen, notice: null }
   const best = rankAccounts(doc, standings)[0]
   if (!best) {
-    if (doc.accounts.length === 0) throw new NotFoundError('account', '(any)', 'add one with `auth-pool accounts add`')
+    if (doc.accounts.length === 0)
+      throw new NotFoundError('account', '', 'add one with `auth-pool accounts add --name NAME --config-dir DIR`')
     const detail = doc.accounts.map((a) => `${a.name}: ${standings.get(a.id)?.reason ?? 'unknown'}`).join(', ')
     throw new PoolExhaustedError(earliestFreeAt(doc, standings), detail)
   }

@@ -75,6 +75,13 @@ describe('accounts', () => {
       expect(error.message).toMatch(/known accounts: real/)
     }
   })
+
+  it('says an empty pool has no accounts yet and how to add one', async () => {
+    const { engine } = testEngine()
+    const error = await errorOf(engine.allocate({ cwd: '/tmp/project' }))
+    expect(error).toBeInstanceOf(NotFoundError)
+    expect(error.message).toBe('no accounts yet — add one with `auth-pool accounts add --name NAME --config-dir DIR`')
+  })
 })
 
 describe('allocation', () => {
