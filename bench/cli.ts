@@ -1,0 +1,62 @@
+// npm run bench:cli — how long the built command line takes, start to exit, for the commands a user
+// runs all day (`run` and `env` start every Claude Code session through the same path as `allocate`).
+// A pool of three accounts, each with a day of transcripts; `node -e 0` is the floor no command beats.
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { appendLines, assistantLine } from '../test/helpers/transcripts'
+
+const ROOT = join(import.meta.dirname, '..')
+const CLI = join(ROOT, 'bin', 'auth-pool')
+const RUNS = Number(process.env.BENCH_RUNS ?? 11)
+if (!existsSync(join(ROOT, 'out', 'main', 'cli.js'))) throw new Error('run `npm run build` first')
+
+const root = mkdtempSync(join(tmpdir(), 'auth-pool-bench-cli-'))
+const env = { ...process.env, AUTH_POOL_HOME: join(root, 'home'), HOME: root }
+const cli = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' })
+
+for (const name of ['work', 'personal', 'spare']) {
+  const dir = join(root, name)
+  const start = Date.now() - 24 * 3600_000
+  const lines = Array.from({ length: 400 }, (_, i) =>
+    assistantLine({
+      time: new Date(start + i * 200_000),
+      messageId: `msg_${name}_${i}`,
+      requestId: `req_${name}_${i}`,
+      input: 1200,
+      output: 300,
+    }),
+  )
+  mkdirSync(join(dir, 'projects', '-home-dev-project'), { recursive: true })
+  appendLines(join(dir, 'projects', '-home-dev-project', 'session-1.jsonl'), lines)
+  cli('accounts', 'add', '--name', name, '--config-dir', dir, '--plan', 'max5')
+}
+cli('usage') // the first run builds the usage indexes; the figures below are of later runs, as in daily use
+
+const commands: Record<string, () => void> = {
+  'node -e 0 (the floor)': () => execFileSync(process.execPath, ['-e', '0']),
+  'auth-pool status': () => cli('status'),
+  'auth-pool env': () => cli('env'),
+  'auth-pool allocate --json + release': () => {
+    const { session } = JSON.parse(cli('allocate', '--cwd', root, '--json')) as { session: { id: string } }
+    cli('release', session.id)
+  },
+  'auth-pool usage --json': () => cli('usage', '--json'),
+}
+const times = new Map<string, number[]>(Object.keys(commands).map((k) => [k, []]))
+// Interleaved, so a slow phase of this VM lands on every command alike.
+for (let i = 0; i < RUNS; i++)
+  for (const [name, run] of Object.entries(commands)) {
+    const t = performance.now()
+    run()
+    times.get(name)!.push(performance.now() - t)
+  }
+rmSync(root, { recursive: true, force: true })
+
+const at = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
+console.log(`command line, start to exit (${RUNS} runs each, interleaved; allocate + release is two processes):`)
+for (const [name, list] of times) {
+  const sorted = [...list].sort((a, b) => a - b)
+  console.log(`  ${name.padEnd(38)} median ${at(sorted, 0.5).toFixed(0)} ms, p90 ${at(sorted, 0.9).toFixed(0)} ms`)
+}
