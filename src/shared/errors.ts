@@ -27,6 +27,10 @@ export class ValidationError extends PoolError {
   }
 }
 
+/** How to add a first account: every place that finds the pool empty says the same. */
+export const ADD_ACCOUNT_HINT = 'add one with `auth-pool accounts add --name NAME --config-dir DIR`'
+export const NO_ACCOUNTS_YET = `no accounts yet; ${ADD_ACCOUNT_HINT}`
+
 export class NotFoundError extends PoolError {
   readonly code = 'NOT_FOUND' as const
   constructor(

@@ -7,6 +7,7 @@ import type { UsageService } from '../engine/usage/usageService'
 import { usageReport, usageTable } from './usageReport'
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args'
 import { accountLine, sessionLine, statusText } from './format'
+import { NO_ACCOUNTS_YET } from '../../shared/errors'
 
 export interface CliContext {
   readonly engine: Engine
@@ -91,9 +92,7 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
       const accounts = await engine.listAccounts()
       return {
         json: accounts,
-        text: accounts.length
-          ? accounts.map(accountLine).join('\n')
-          : 'no accounts yet; add one with `auth-pool accounts add`',
+        text: accounts.length ? accounts.map(accountLine).join('\n') : NO_ACCOUNTS_YET,
       }
     },
   }),

@@ -1,4 +1,5 @@
 import { clockTime, money } from '../../shared/format'
+import { NO_ACCOUNTS_YET } from '../../shared/errors'
 import { findAccount } from '../engine/accounts'
 import type { CliContext } from './commands'
 
@@ -32,7 +33,7 @@ export async function usageReport(context: CliContext, filter: { account?: strin
 }
 
 export function usageTable(report: Awaited<ReturnType<typeof usageReport>>): string {
-  if (report.accounts.length === 0) return 'no accounts yet; add one with `auth-pool accounts add`'
+  if (report.accounts.length === 0) return NO_ACCOUNTS_YET
   return report.accounts
     .map((a) => {
       const s = a.standing

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors'
+import { ConflictError, NO_ACCOUNTS_YET, NotFoundError, ValidationError } from '../../shared/errors'
 import type { DeepReadonly } from '../../shared/readonly'
 import { AccountInputSchema, AccountPatchSchema, type Account } from '../../shared/schemas/account'
 import type { StateDocument } from '../../shared/schemas/state'
@@ -17,11 +17,7 @@ export function findAccount<A extends { readonly id: string; readonly name: stri
   const found = doc.accounts.find((a) => a.id === nameOrId || a.name.toLowerCase() === key)
   if (!found) {
     const names = doc.accounts.map((a) => a.name).join(', ')
-    throw new NotFoundError(
-      'account',
-      nameOrId,
-      names ? `known accounts: ${names}` : 'no accounts yet; add one with `auth-pool accounts add`',
-    )
+    throw new NotFoundError('account', nameOrId, names ? `known accounts: ${names}` : NO_ACCOUNTS_YET)
   }
   return found
 }

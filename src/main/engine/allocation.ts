@@ -1,4 +1,4 @@
-import { NotFoundError, PoolExhaustedError } from '../../shared/errors'
+import { ADD_ACCOUNT_HINT, NotFoundError, PoolExhaustedError } from '../../shared/errors'
 import type { DeepReadonly } from '../../shared/readonly'
 import type { Account } from '../../shared/schemas/account'
 import type { Allocation, AllocationReason } from '../../shared/schemas/pool'
@@ -65,8 +65,7 @@ export function chooseAccount(
   if (chosen) return { ...chosen, notice: null }
   const best = rankAccounts(doc, standings)[0]
   if (!best) {
-    if (doc.accounts.length === 0)
-      throw new NotFoundError('account', '', 'add one with `auth-pool accounts add --name NAME --config-dir DIR`')
+    if (doc.accounts.length === 0) throw new NotFoundError('account', '', ADD_ACCOUNT_HINT)
     const detail = doc.accounts.map((a) => `${a.name}: ${standings.get(a.id)?.reason ?? 'unknown'}`).join(', ')
     throw new PoolExhaustedError(earliestFreeAt(doc, standings), detail)
   }
