@@ -143,6 +143,12 @@ export class AccountLedger {
   }
 
   /** Reads new bytes of every transcript. Never throws for a bad file: it is recorded on the file. */
+  /** The folders the last walk listed (absolute, `projects/` first): what a live view watches. */
+  folders(): string[] {
+    const projects = join(this.configDir, 'projects')
+    return [...this.listings.keys()].map((relative) => (relative ? `${projects}${sep}${relative}` : projects))
+  }
+
   ingest(): IngestResult {
     const projects = join(this.configDir, 'projects')
     const seen = new Set<string>()

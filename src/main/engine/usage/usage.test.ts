@@ -25,6 +25,7 @@ import { LineReader } from './lineReader'
 import { costUsd, createPriceBook, PRICES } from './pricing'
 import { summarize, summarizeAt } from './summary'
 import { createUsageService } from './usageService'
+import { watchTree } from './treeWatcher'
 import { parseFast, parseFully, parseTranscriptLine } from './transcriptLine'
 
 const T0 = Date.parse('2026-11-27T09:10:00Z')
@@ -414,6 +415,54 @@ describe('usage service', () => {
     const restarted = ledger()
     expect(restarted.ingest()).toMatchObject({ changed: false, bytesRead: 0 })
     expect(totals(restarted).input).toBe(30)
+  })
+
+  it('follows folders made after watching began (a new project, a sub-agent folder) through events alone', async () => {
+    const { configDir, indexDir, transcript } = account()
+    appendLines(transcript, [assistantLine({ time: at(0), messageId: 'a', requestId: 'a', input: 10 })])
+    // The poll is pushed out of the test's reach: only events can bring the new lines.
+    const service = createUsageService({ indexDir, now: () => T0 + 3_600_000, pollMs: 600_000 })
+    const acct = { id: '1', configDir }
+    const entries = () => service.summaryOf(acct).blocks.reduce((n, b) => n + b.entries, 0)
+    const changes: number[] = []
+    service.onDidChangeUsage(() => changes.push(entries()))
+    service.watch([acct])
+    expect(entries()).toBe(1)
+    const until = async (count: number) => {
+      for (const started = Date.now(); entries() !== count && Date.now() - started < 3000;)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      return entries()
+    }
+    const agent = join(configDir, 'projects', '-home-dev-other', 'session-2', 'subagents', 'agent-1.jsonl')
+    appendLines(agent, [assistantLine({ time: at(1), messageId: 'b', requestId: 'b', input: 20 })])
+    expect(await until(2)).toBe(2)
+    // Its folder is watched now: a line appended there arrives as an event of that folder's own.
+    appendFileSync(agent, assistantLine({ time: at(2), messageId: 'c', requestId: 'c', input: 30 }) + '\n')
+    expect(await until(3)).toBe(3)
+    expect(changes.at(-1)).toBe(3)
+    service.close()
+  })
+})
+
+describe('tree watcher', () => {
+  it('watches each folder once and no file (Linux), or only the root where watching is recursive', () => {
+    const root = join(tempDir('tree-'), 'projects')
+    const folders = [root, join(root, 'a'), join(root, 'a', 'b')]
+    for (const [i, folder] of folders.entries()) appendLines(join(folder, `s${i}.jsonl`), ['{}'])
+    const perFolder = watchTree(root, () => undefined, false)
+    expect(perFolder.live()).toBe(false) // nothing watched yet: the caller polls
+    expect(perFolder.follow(folders)).toBe(true)
+    expect(perFolder.folders()).toEqual(folders)
+    expect(perFolder.live()).toBe(true)
+    expect(perFolder.follow(folders)).toBe(false) // nothing new
+    expect(perFolder.follow([root, join(root, 'gone')])).toBe(false) // a folder removed meanwhile is skipped
+    expect(perFolder.folders()).toEqual([root])
+    perFolder.close()
+    expect(perFolder.live()).toBe(false)
+    const recursive = watchTree(root, () => undefined, true)
+    expect(recursive.follow(folders)).toBe(true)
+    expect(recursive.folders()).toEqual([root])
+    recursive.close()
   })
 })
 

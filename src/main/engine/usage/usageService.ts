@@ -9,6 +9,7 @@ import { buildIndex, claimNext, type BuildRequest } from './buildIndex'
 import { AccountLedger, type FileState } from './ledger'
 import { createPriceBook, type PriceBook } from './pricing'
 import { accountUsageOf, summarizeAt, totalsBetween } from './summary'
+import { watchTree, type TreeWatcher } from './treeWatcher'
 import type { Diagnostics, UsageSummary } from '../../../shared/schemas/usage'
 
 export interface UsageAccount {
@@ -44,10 +45,14 @@ export function createUsageService(options: UsageServiceOptions) {
   const didChangeLogin = new Emitter<string>()
   let prices = createPriceBook()
   let pricing: PricingOverrides = {}
-  const watched = new Map<
-    string,
-    { watcher?: FSWatcher; login?: FSWatcher; poll: NodeJS.Timeout; account: UsageAccount }
-  >()
+  /** Accounts kept live: their tree watch, their login watch, the poll that catches what events miss. */
+  type Live = {
+    readonly tree: TreeWatcher
+    login?: FSWatcher
+    readonly poll: NodeJS.Timeout
+    readonly schedule: () => void
+  }
+  const watched = new Map<string, Live>()
 
   /** An account's ledger, loaded and brought up to date on its first use. */
   function ledgerOf(account: UsageAccount): AccountLedger {
@@ -108,22 +113,31 @@ export function createUsageService(options: UsageServiceOptions) {
   /** Reads new transcript bytes of one account; fires onDidChangeUsage when its entries changed. */
   function refresh(account: UsageAccount): boolean {
     const fresh = !ledgers.has(account.configDir)
-    const ledger = ledgerOf(account)
-    if (fresh) {
-      didChangeUsage.fire(account.id)
-      return true
+    const ledger = ledgerOf(account) // a first use reads everything new already
+    let changed = true
+    if (!fresh) {
+      changed = ledger.ingest().changed
+      if (changed) ledger.summaryBase(prices)
+      saveSoon(account.configDir)
     }
-    const result = ledger.ingest()
-    if (result.changed) ledger.summaryBase(prices)
-    saveSoon(account.configDir)
-    if (result.changed) didChangeUsage.fire(account.id)
-    return result.changed
+    follow(account.configDir, ledger)
+    if (changed) didChangeUsage.fire(account.id)
+    return changed
+  }
+
+  /**
+   * A live account's watch follows the folders the walk just found; a folder watched only now may have
+   * been written to before, so one more look follows.
+   */
+  function follow(configDir: string, ledger: AccountLedger): void {
+    const live = watched.get(configDir)
+    if (live?.tree.follow(ledger.folders())) live.schedule()
   }
 
   function unwatch(configDir: string): void {
     const w = watched.get(configDir)
     if (!w) return
-    w.watcher?.close()
+    w.tree.close()
     w.login?.close()
     clearInterval(w.poll)
     watched.delete(configDir)
@@ -228,23 +242,19 @@ export function createUsageService(options: UsageServiceOptions) {
           clearTimeout(timer)
           timer = setTimeout(() => refresh(account), 15)
         }
-        let watcher: FSWatcher | undefined
-        try {
-          watcher = watch(join(account.configDir, 'projects'), { recursive: true, persistent: false }, schedule)
-        } catch (error) {
-          if (!(error instanceof Error)) throw error // no projects/ yet, or no watching here: poll fast instead
-        }
-        const entry: { watcher?: FSWatcher; login?: FSWatcher; poll: NodeJS.Timeout; account: UsageAccount } = {
-          account,
-          watcher,
-          poll: setInterval(() => refresh(account), watcher ? (options.pollMs ?? 5_000) : 1_000),
-        }
-        entry.poll.unref()
-        // The projects/ tree went away (or watching broke): the poll goes on; watch() again re-watches.
-        watcher?.on('error', () => {
-          entry.watcher?.close()
-          entry.watcher = undefined
-        })
+        const tree = watchTree(join(account.configDir, 'projects'), schedule)
+        // The poll looks every second while there is nothing to watch (no projects/ yet, or watching
+        // failed), and every pollMs while events arrive.
+        const slow = options.pollMs ?? 5_000
+        const tick = Math.min(1_000, slow)
+        let polledAt = Date.now()
+        const poll = setInterval(() => {
+          if (tree.live() && Date.now() - polledAt < slow - tick / 2) return
+          polledAt = Date.now()
+          refresh(account)
+        }, tick)
+        poll.unref()
+        const entry: Live = { tree, poll, schedule }
         try {
           // A login writes these two files in the config directory itself, which the projects/ watch misses.
           entry.login = watch(account.configDir, { persistent: false }, (_event, file) => {
@@ -255,7 +265,7 @@ export function createUsageService(options: UsageServiceOptions) {
           if (!(error instanceof Error)) throw error // directory gone: the account shows as not logged in
         }
         watched.set(account.configDir, entry)
-        refresh(account)
+        refresh(account) // which also sets the tree watch up, on the folders it walks
       }
     },
     /** Stops watching everything and writes the indexes that changed. */
