@@ -77,6 +77,34 @@ describe('state store', () => {
     expect(d.metrics().recoveries).toBe(1)
   })
 
+  it('writes nothing for a transaction that changes nothing, but creates the file and rewrites an edited one', async () => {
+    const home = tempDir()
+    const path = join(home, 'state.json')
+    const store = storeIn(home, 60_000)
+    await store.transact(() => undefined) // no file yet: this one creates it
+    expect(readFile(home).revision).toBe(1)
+    const written = readFileSync(path, 'utf8')
+    expect(await store.transact((d) => d.accounts.length)).toBe(0)
+    await store.transact((d) => void (d.settings.rebalanceIntervalSec = d.settings.rebalanceIntervalSec)) // same value
+    expect(readFileSync(path, 'utf8')).toBe(written)
+    expect(store.metrics().commits).toBe(1)
+    // Another process finds nothing to write either.
+    await storeIn(home).transact((d) => d.revision)
+    expect(readFileSync(path, 'utf8')).toBe(written)
+    // A change is written, of course.
+    await store.transact((d) => void (d.settings.rebalanceIntervalSec = 30))
+    expect(readFile(home)).toMatchObject({ revision: 2, settings: { rebalanceIntervalSec: 30 } })
+    // A file edited by hand (valid, its digest no longer matching) is written back whole by the next
+    // transaction, though it changes nothing: from then on it is trusted again without validation.
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"rebalanceIntervalSec":30', '"rebalanceIntervalSec":40'))
+    const next = storeIn(home)
+    await next.transact(() => undefined)
+    expect(readFile(home)).toMatchObject({ revision: 3, settings: { rebalanceIntervalSec: 40 } })
+    const later = storeIn(home)
+    await later.read()
+    expect(later.metrics().verifiedReads).toBe(1)
+  })
+
   it('a transaction that throws leaves no trace, and its neighbours in the batch still commit', async () => {
     const home = tempDir()
     const store = storeIn(home)

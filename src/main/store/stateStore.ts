@@ -135,6 +135,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const backupIntervalMs = options.backupIntervalMs ?? 60_000
 
   let cached: StateDocument | undefined
+  /** The cached document's file was not written whole by this schema's writer (absent, older, edited). */
+  let cachedStale = false
   let lastBackupAt = 0
   let queue: Pending[] = []
   let flushing: Promise<void> | undefined
@@ -188,20 +190,23 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 
   /** Reads, migrates and validates the file (a fresh object nobody else holds). */
   function parseCurrent(): StateDocument {
-    return parseCurrentWithCopy().doc
+    const { doc, stale } = parseCurrentWithCopy()
+    cachedStale = stale
+    return doc
   }
 
   /**
    * As parseCurrent, with a way to get a fresh copy: for a verified file, parsed again from its text
    * (cheaper than a deep clone of a few hundred sessions; the extra `digest` key is dropped on the way
-   * out like any unknown key).
+   * out like any unknown key). `stale`: there is no file yet, or this schema's writer did not write it
+   * whole (an older version, an edit): the next transaction writes it even if it changes nothing.
    */
-  function parseCurrentWithCopy(): { doc: StateDocument; copy: () => StateDocument } {
+  function parseCurrentWithCopy(): { doc: StateDocument; copy: () => StateDocument; stale: boolean } {
     counters.cacheMisses++
     const raw = backend.read()
     if (raw === undefined) {
       const doc = createInitialState(DEFAULT_SETTINGS)
-      return { doc, copy: () => structuredClone(doc) }
+      return { doc, copy: () => structuredClone(doc), stale: true }
     }
     const fields = raw as Record<string | symbol, unknown>
     const text = isVerified(fields) ? fields[SOURCE_TEXT] : undefined
@@ -209,6 +214,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return {
       doc,
       copy: typeof text === 'string' ? () => JSON.parse(text) as StateDocument : () => structuredClone(doc),
+      stale: typeof text !== 'string',
     }
   }
 
@@ -260,12 +266,13 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     }
     let base: StateDocument
     let copy: () => StateDocument = () => structuredClone(base)
-    let mustWrite = false
+    let mustWrite: boolean
     try {
       if (cacheIsCurrent()) {
         counters.cacheHits++
         base = cached!
-      } else ({ doc: base, copy } = parseCurrentWithCopy())
+        mustWrite = cachedStale
+      } else ({ doc: base, copy, stale: mustWrite } = parseCurrentWithCopy())
     } catch (error) {
       if (!(error instanceof CorruptStateError)) throw error
       cached = undefined
@@ -288,14 +295,15 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   /**
    * Applies a batch to a copy of `base`. A function that throws leaves no trace: the draft is rebuilt
    * from `base` with the functions that succeeded so far. If the result fails validation, the batch is
-   * replayed one function at a time so only the offending ones are rejected.
+   * replayed one function at a time so only the offending ones are rejected. `changed`: the result
+   * differs from `base` (false only when that is certain).
    */
   function applyBatch(
     base: StateDocument,
     first: StateDocument,
     pristine: () => StateDocument,
     batch: Pending[],
-  ): { doc: StateDocument; outcomes: Map<Pending, Outcome> } {
+  ): { doc: StateDocument; outcomes: Map<Pending, Outcome>; changed: boolean } {
     const outcomes = new Map<Pending, Outcome>()
     const replay = (accepted: Pending[]): StateDocument => {
       const draft = pristine()
@@ -311,8 +319,9 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       else draft = replay(accepted)
     }
     // Only what changed from the valid base goes through the schema (same verdict as validating it all).
-    const whole = validateChange(base, draft)
-    if (whole.success) return { doc: whole.data, outcomes }
+    const seen = { changed: true }
+    const whole = validateChange(base, draft, seen)
+    if (whole.success) return { doc: whole.data, outcomes, changed: seen.changed }
     // Find the culprits: validate after each function.
     const kept: Pending[] = []
     draft = pristine()
@@ -327,7 +336,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       outcomes.set(p, outcome.ok ? { ok: false, error: ValidationError.fromZod(check!.error!) } : outcome)
       draft = replay(kept)
     }
-    return { doc: StateDocumentSchema.parse(draft), outcomes }
+    return { doc: StateDocumentSchema.parse(draft), outcomes, changed: true }
   }
 
   /** The next revision of `doc`, with a fresh commit id. */
@@ -339,6 +348,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   function write(next: StateDocument): void {
     backend.write(next)
     cached = next
+    cachedStale = false
     counters.commits++
     const t = Date.now()
     if (t - lastBackupAt >= backupIntervalMs) {
@@ -409,7 +419,10 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   ): { outcomes: Map<Pending, Outcome>; committed: StateDocument | undefined } {
     const applied = applyBatch(base, draft, pristine, [...local, ...remote.run, ...remote.rejected])
     const outcomes = applied.outcomes
-    const anyChange = mustWrite || [...outcomes.values()].some((o) => o.ok)
+    // A transaction that changed nothing writes nothing (the rules are evaluated on every new usage line
+    // of a running Claude Code; a write each time rewrote the whole file and made every other process
+    // load it again). A file that is not yet this writer's (absent, older, edited, recovered) is written.
+    const anyChange = mustWrite || (applied.changed && [...outcomes.values()].some((o) => o.ok))
     const next = anyChange ? nextRevision(applied.doc, draft.revision) : undefined
     // Answers go out before the commit that carries them is renamed in; a waiter trusts one only
     // once that commit is the state file's (or finds its effect there under the lock).

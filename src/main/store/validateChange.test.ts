@@ -129,10 +129,27 @@ describe('validating only what a transaction changed', () => {
     const draft = structuredClone(base)
     CHANGES[name]!(draft)
     const whole = StateDocumentSchema.safeParse(structuredClone(draft))
-    const changed = validateChange(base, draft)
+    const report = { changed: true }
+    const changed = validateChange(base, draft, report)
     expect(changed.success).toBe(whole.success)
     expect(issuesOf(changed)).toEqual(issuesOf(whole))
     if (whole.success) expect(changed.data).toEqual(whole.data)
+    if (whole.success) expect(report.changed).toBe(name !== 'nothing')
+  })
+
+  it('reports an untouched copy, or one set to what it held, as unchanged', async () => {
+    const base = await realDocument()
+    for (const touch of [
+      () => undefined,
+      (d: StateDocument) => void (d.settings.rebalanceIntervalSec = base.settings.rebalanceIntervalSec),
+      (d: StateDocument) => void (d.sessions = { ...d.sessions }),
+    ]) {
+      const draft = structuredClone(base)
+      touch(draft)
+      const report = { changed: true }
+      expect(validateChange(base, draft, report)).toEqual({ success: true, data: base })
+      expect(report.changed).toBe(false)
+    }
   })
 
   it('does not run the whole cross-reference check for what allocations and releases change', async () => {

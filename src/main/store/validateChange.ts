@@ -55,7 +55,12 @@ const FIELDS = StateStructureSchema.shape
  * that changed. The rest was validated when `base` was (on load, or by the writer whose digest matched).
  * Every cross-reference is checked in full.
  */
-export function validateChange(base: StateDocument, draft: StateDocument): z.ZodSafeParseResult<StateDocument> {
+export function validateChange(
+  base: StateDocument,
+  draft: StateDocument,
+  /** Set to whether anything differs from `base` (on success; left alone when the whole schema judged). */
+  report?: { changed: boolean },
+): z.ZodSafeParseResult<StateDocument> {
   // (On success, the draft's three records become the result's: the draft is not to be used after.)
   const whole = () => StateDocumentSchema.safeParse(draft)
   const doc: Entries = {}
@@ -90,6 +95,9 @@ export function validateChange(base: StateDocument, draft: StateDocument): z.Zod
     }
   }
   const valid = doc as StateDocument
+  if (report)
+    report.changed =
+      change.fields.size > 0 || change.removed || Object.values(change.entries).some((ids) => ids.length > 0)
   if (referencesStillHold(base, valid, change)) return { success: true, data: valid }
   const references = StateReferencesSchema.safeParse(valid)
   return references.success ? { success: true, data: valid } : references

@@ -47,6 +47,21 @@ describe('usage thresholds', () => {
     expect(await engine.evaluateRules()).toEqual([])
   })
 
+  it('evaluates on every usage change without rewriting the state file while nothing crosses', async () => {
+    const { engine, work, spend, store } = await pool()
+    const commits = () => (store as unknown as { metrics(): { commits: number } }).metrics().commits
+    await engine.evaluateRules()
+    const before = commits()
+    for (const percent of [10, 20, 30, 40]) {
+      spend(work.id, 0.4 * percent)
+      expect(await engine.evaluateRules()).toEqual([])
+    }
+    expect(commits()).toBe(before)
+    spend(work.id, 0.4 * 80) // a crossing is remembered, and so written
+    expect(titles(await engine.evaluateRules())).toEqual(['work-max at 75% of its 5-hour window'])
+    expect(commits()).toBeGreaterThan(before)
+  })
+
   it('a jump from 0 to 95% gives one notification, for 90%, and a new block re-arms', async () => {
     const { engine, work, spend, blockStart } = await pool()
     spend(work.id, 38)
