@@ -148,6 +148,33 @@ live.watch(accounts)
 console.log(
   `going live (watching all ${accounts.length} accounts, each looked at once): ${(performance.now() - t2).toFixed(0)} ms`,
 )
+// A line a running Claude Code appends, seen through the watcher: from the write to the usage event
+// (the watcher names the file, which alone is read). Best of five.
+await new Promise((resolve) => setTimeout(resolve, 200)) // let the start-up looks settle
+let liveMs = Infinity
+for (let i = 0; i < 5; i++) {
+  const seen = new Promise<number>((resolve) => {
+    const stop = live.onDidChangeUsage(() => {
+      stop()
+      resolve(performance.now())
+    })
+  })
+  const t3 = performance.now()
+  appendFileSync(
+    join(dirs[0]!, transcript),
+    assistantLine({
+      time: new Date(),
+      messageId: `msg_live_${Date.now()}_${i}`,
+      requestId: 'req_live',
+      input: 1,
+      output: 1,
+    }) + '\n',
+  )
+  liveMs = Math.min(liveMs, (await seen) - t3)
+}
+console.log(
+  `appended line through the watcher: usage event after ${liveMs.toFixed(1)} ms (best of 5; 15 ms of it is the debounce)`,
+)
 live.close()
 
 // ccusage's native binary on the same directories, started directly: the npm package's \`ccusage\`

@@ -170,11 +170,27 @@ export class AccountLedger {
         file.gone = true
         this.dirty = true
       }
-    if (this.table.version !== before) {
+    return this.ingested(before, bytesRead, seen.size)
+  }
+
+  /**
+   * Reads what is new in these transcripts only, without walking the tree: a live view's watcher names
+   * the files that were written to. New and removed files are the walk's business (`ingest`).
+   */
+  ingestFiles(paths: readonly string[]): IngestResult {
+    const before = this.table.version
+    let bytesRead = 0
+    for (const path of paths) bytesRead += this.ingestFile(path)
+    return this.ingested(before, bytesRead, paths.length)
+  }
+
+  private ingested(before: number, bytesRead: number, files: number): IngestResult {
+    const changed = this.table.version !== before
+    if (changed) {
       this.dirty = true
       this.base = undefined
     }
-    return { changed: this.table.version !== before, bytesRead, files: seen.size }
+    return { changed, bytesRead, files }
   }
 
   private ingestFile(path: string): number {

@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs'
+import { join } from 'node:path'
 
 /**
  * Watches an account's `projects/` tree for changes, following the folders its ledger walked.
@@ -22,9 +23,15 @@ export interface TreeWatcher {
   close(): void
 }
 
+/**
+ * What changed: `'change'` with the file written to, or `'rename'` (entries came or went; a look at the
+ * whole tree is due). `path` is undefined where the platform does not say.
+ */
+export type TreeChange = (event: 'rename' | 'change', path: string | undefined) => void
+
 export function watchTree(
   root: string,
-  onChange: () => void,
+  onChange: TreeChange,
   recursive: boolean = process.platform === 'darwin' || process.platform === 'win32',
 ): TreeWatcher {
   const watchers = new Map<string, FSWatcher>()
@@ -33,7 +40,9 @@ export function watchTree(
 
   function add(folder: string): boolean {
     try {
-      const watcher = watch(folder, { persistent: false, recursive }, onChange)
+      const watcher = watch(folder, { persistent: false, recursive }, (event, name) =>
+        onChange(event === 'change' ? 'change' : 'rename', name ? join(folder, name.toString()) : undefined),
+      )
       // The folder went away (Claude Code's cleanup) or watching broke: the next walk decides.
       watcher.on('error', () => {
         if (watchers.get(folder) === watcher) drop(folder)

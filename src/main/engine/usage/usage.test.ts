@@ -11,7 +11,7 @@ import {
   statSync,
 } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   appendLines,
   assistantLine,
@@ -436,10 +436,27 @@ describe('usage service', () => {
     const agent = join(configDir, 'projects', '-home-dev-other', 'session-2', 'subagents', 'agent-1.jsonl')
     appendLines(agent, [assistantLine({ time: at(1), messageId: 'b', requestId: 'b', input: 20 })])
     expect(await until(2)).toBe(2)
-    // Its folder is watched now: a line appended there arrives as an event of that folder's own.
-    appendFileSync(agent, assistantLine({ time: at(2), messageId: 'c', requestId: 'c', input: 30 }) + '\n')
-    expect(await until(3)).toBe(3)
-    expect(changes.at(-1)).toBe(3)
+    // Its folder is watched now: a line appended there arrives as an event of that folder's own, and
+    // only that file is read (no walk of the tree).
+    const walks = vi.spyOn(AccountLedger.prototype, 'ingest')
+    const reads = vi.spyOn(AccountLedger.prototype, 'ingestFiles')
+    try {
+      // The walks the new folders set off are over once none came for 200 ms.
+      for (let quiet = 0, seen = -1; quiet < 4; quiet = walks.mock.calls.length === seen ? quiet + 1 : 0) {
+        seen = walks.mock.calls.length
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      const walked = walks.mock.calls.length
+      reads.mockClear()
+      appendFileSync(agent, assistantLine({ time: at(2), messageId: 'c', requestId: 'c', input: 30 }) + '\n')
+      expect(await until(3)).toBe(3)
+      expect(changes.at(-1)).toBe(3)
+      expect(walks.mock.calls.length).toBe(walked)
+      expect(reads.mock.calls).toEqual([[[agent]]])
+    } finally {
+      walks.mockRestore()
+      reads.mockRestore()
+    }
     service.close()
   })
 })

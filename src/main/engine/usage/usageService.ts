@@ -9,7 +9,7 @@ import { buildIndex, claimNext, type BuildRequest } from './buildIndex'
 import { AccountLedger, type FileState } from './ledger'
 import { createPriceBook, type PriceBook } from './pricing'
 import { accountUsageOf, summarizeAt, totalsBetween } from './summary'
-import { watchTree, type TreeWatcher } from './treeWatcher'
+import { watchTree, type TreeChange, type TreeWatcher } from './treeWatcher'
 import type { Diagnostics, UsageSummary } from '../../../shared/schemas/usage'
 
 export interface UsageAccount {
@@ -50,7 +50,7 @@ export function createUsageService(options: UsageServiceOptions) {
     readonly tree: TreeWatcher
     login?: FSWatcher
     readonly poll: NodeJS.Timeout
-    readonly schedule: () => void
+    readonly lookAgain: () => void
   }
   const watched = new Map<string, Live>()
 
@@ -111,16 +111,17 @@ export function createUsageService(options: UsageServiceOptions) {
   }
 
   /** Reads new transcript bytes of one account; fires onDidChangeUsage when its entries changed. */
-  function refresh(account: UsageAccount): boolean {
+  function refresh(account: UsageAccount, files?: readonly string[]): boolean {
     const fresh = !ledgers.has(account.configDir)
     const ledger = ledgerOf(account) // a first use reads everything new already
     let changed = true
     if (!fresh) {
-      changed = ledger.ingest().changed
+      // The files a watcher named, or a walk of the whole tree.
+      changed = (files ? ledger.ingestFiles(files) : ledger.ingest()).changed
       if (changed) ledger.summaryBase(prices)
       saveSoon(account.configDir)
     }
-    follow(account.configDir, ledger)
+    if (fresh || !files) follow(account.configDir, ledger)
     if (changed) didChangeUsage.fire(account.id)
     return changed
   }
@@ -131,7 +132,7 @@ export function createUsageService(options: UsageServiceOptions) {
    */
   function follow(configDir: string, ledger: AccountLedger): void {
     const live = watched.get(configDir)
-    if (live?.tree.follow(ledger.folders())) live.schedule()
+    if (live?.tree.follow(ledger.folders())) live.lookAgain()
   }
 
   function unwatch(configDir: string): void {
@@ -237,10 +238,22 @@ export function createUsageService(options: UsageServiceOptions) {
       for (const dir of [...watched.keys()]) if (!keep.has(dir)) unwatch(dir)
       for (const account of accounts) {
         if (watched.has(account.configDir)) continue
+        // A line appended to a transcript is read from that file alone; anything else (files or folders
+        // that came or went, an event without a name) takes a walk of the tree. Events within 15 ms
+        // are one look.
         let timer: NodeJS.Timeout | undefined
-        const schedule = () => {
+        let written: Set<string> | undefined = new Set() // undefined: the whole tree is due
+        const schedule: TreeChange = (event, path) => {
+          if (event === 'change' && path && written) {
+            if (!path.endsWith('.jsonl')) return // not a transcript: nothing to read
+            written.add(path)
+          } else written = undefined
           clearTimeout(timer)
-          timer = setTimeout(() => refresh(account), 15)
+          timer = setTimeout(() => {
+            const files = written
+            written = new Set()
+            refresh(account, files && [...files])
+          }, 15)
         }
         const tree = watchTree(join(account.configDir, 'projects'), schedule)
         // The poll looks every second while there is nothing to watch (no projects/ yet, or watching
@@ -254,7 +267,7 @@ export function createUsageService(options: UsageServiceOptions) {
           refresh(account)
         }, tick)
         poll.unref()
-        const entry: Live = { tree, poll, schedule }
+        const entry: Live = { tree, poll, lookAgain: () => schedule('rename', undefined) }
         try {
           // A login writes these two files in the config directory itself, which the projects/ watch misses.
           entry.login = watch(account.configDir, { persistent: false }, (_event, file) => {
