@@ -31,6 +31,11 @@ export class EntryTable {
   private sorted = true
   /** Bumped on every change, so summaries know when to recompute. */
   version = 0
+  /**
+   * The earliest time of a row added, rewritten or dropped since `summarized()` (Infinity: none). A
+   * summary base computed before stays right for everything earlier (see summary.ts's summaryBase).
+   */
+  changedFrom = Infinity
   private byKey: Map<string, number> | undefined
   private modelIds = new Map<string, number>()
   private sessionIds = new Map<string, number>()
@@ -144,7 +149,7 @@ export class EntryTable {
         wasSidechain && !line.sidechain ? true : wasSidechain === line.sidechain && lineTotal > this.total(existing)
       if (!better) return false
       this.write(existing, line)
-      this.version++
+      this.changed(this.time[existing]!)
       return true
     }
     if (this.size === this.time.length) this.grow()
@@ -157,8 +162,18 @@ export class EntryTable {
     if (line.key) index!.set(line.key, row)
     if (this.sorted && row > 0 && this.time[this.orderRows[row - 1]!]! > line.time) this.sorted = false
     this.orderRows[row] = row
-    this.version++
+    this.changed(line.time)
     return true
+  }
+
+  private changed(time: number): void {
+    this.version++
+    if (time < this.changedFrom) this.changedFrom = time
+  }
+
+  /** A summary base now describes every row: later changes are counted from here (see changedFrom). */
+  summarized(): void {
+    this.changedFrom = Infinity
   }
 
   isLive(row: number): boolean {
@@ -176,9 +191,9 @@ export class EntryTable {
     for (let row = 0; row < this.size; row++)
       if (this.file[row] === fileId && !keys[row] && this.isLive(row)) {
         this.flags[row]! |= DEAD
+        this.changed(this.time[row]!)
         n++
       }
-    if (n) this.version++
     return n
   }
 

@@ -186,10 +186,7 @@ export class AccountLedger {
 
   private ingested(before: number, bytesRead: number, files: number): IngestResult {
     const changed = this.table.version !== before
-    if (changed) {
-      this.dirty = true
-      this.base = undefined
-    }
+    if (changed) this.dirty = true // the summary base is brought up to date on its next use
     return { changed, bytesRead, files }
   }
 
@@ -271,10 +268,14 @@ export class AccountLedger {
     return 0
   }
 
-  /** The summary base for these prices, computed only when the entries (or prices, or time zone) changed. */
+  /**
+   * The summary base for these prices, computed again only when the entries (or prices, or time zone)
+   * changed, and then only from the changes on (see summaryBase).
+   */
   summaryBase(prices: PriceBook): SummaryBase {
-    if (!baseFits(this.base, this.table, prices)) {
-      this.base = summaryBase(this.table, prices)
+    if (this.table.changedFrom !== Infinity || !baseFits(this.base, this.table, prices)) {
+      this.base = summaryBase(this.table, prices, this.base)
+      this.table.summarized()
       this.dirty = true
     }
     return this.base
@@ -301,7 +302,8 @@ export class AccountLedger {
         models: t.models,
         sessions: t.sessions,
         limits: this.limits,
-        summary: this.base ?? null,
+        // A base older than the entries is not kept (it is brought up to date before saving, as a rule).
+        summary: this.table.changedFrom === Infinity ? (this.base ?? null) : null,
         dirs: [...this.listings],
         keysBytes: keys.length,
       }),

@@ -6,7 +6,8 @@ import type { PriceBook } from './pricing'
 import type { Price } from '../../../shared/schemas/pricing'
 import type { BlockReport, CurrentBlock, Tokens, UsageSummary } from '../../../shared/schemas/usage'
 
-const WEEK_MS = 7 * 24 * 3_600_000
+const DAY_MS = 24 * 3_600_000
+const WEEK_MS = 7 * DAY_MS
 
 export type { BlockReport, CurrentBlock, Tokens, UsageSummary } from '../../../shared/schemas/usage'
 
@@ -83,9 +84,40 @@ export function baseFits(base: SummaryBase | undefined, table: EntryTable, price
   return !!base && base.pricesKey === pricesKeyOf(table, prices) && base.timeZone === currentTimeZone()
 }
 
-/** Blocks and per-day totals of one account's live entries. */
-export function summaryBase(table: EntryTable, prices: PriceBook): SummaryBase {
-  const live = table.order.filter((row) => table.isLive(row))
+/** The first position in `order` (rows sorted by time) whose time is `ms` or later. */
+function firstAtOrAfter(order: Uint32Array, time: Float64Array, ms: number): number {
+  let lo = 0
+  let hi = order.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (time[order[mid]!]! < ms) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * Blocks and per-day totals of one account's live entries. Given the base computed before the latest
+ * changes (`previous`, for the same prices and time zone), only what those changes can touch is done
+ * again: every row that changed since then lies at or after `table.changedFrom`, so the blocks before
+ * the last one that began earlier stay as they were (grouping from that block's first entry, which did
+ * not change, goes exactly as grouping from the start does), and so do the days before the day ahead of
+ * it (rows are taken from two days earlier, each counted on its own date: time zone shifts are hours).
+ * A live session appends at the end: its next line costs the last block and the last days, not a pass
+ * over the account's whole history.
+ */
+export function summaryBase(table: EntryTable, prices: PriceBook, previous?: SummaryBase): SummaryBase {
+  const pricesKey = pricesKeyOf(table, prices)
+  const timeZone = currentTimeZone()
+  let k = previous && previous.pricesKey === pricesKey && previous.timeZone === timeZone ? previous.blocks.length : 0
+  while (k > 0 && !(previous!.blocks[k - 1]!.firstMs < table.changedFrom)) k--
+  // k > 0: blocks[k - 1] began before every change; it is grouped again, the ones before it are kept.
+  const blocksFromMs = k > 0 ? previous!.blocks[k - 1]!.firstMs : -Infinity
+  const dayCut = k > 0 ? localDate(blocksFromMs - DAY_MS) : ''
+  const order = table.order
+  const live = order
+    .subarray(firstAtOrAfter(order, table.time, blocksFromMs - 2 * DAY_MS))
+    .filter((row) => table.isLive(row))
   const n = live.length
   const times = new Float64Array(n)
   const costs = new Float64Array(n)
@@ -95,27 +127,30 @@ export function summaryBase(table: EntryTable, prices: PriceBook): SummaryBase {
     times[i] = table.time[row]!
     costs[i] = rowCostUsd(table, row, modelPrices[table.model[row]!]!.price)
   }
-  const blocks: BlockBase[] = []
-  for (const group of groupIntoBlocks(times)) {
+  const blocks: BlockBase[] = k > 0 ? previous!.blocks.slice(0, k - 1) : []
+  const grouped = firstAtOrAfter(live, table.time, blocksFromMs)
+  for (const group of groupIntoBlocks(times.subarray(grouped))) {
+    const from = grouped + group.from
+    const to = grouped + group.to
     const tokens = emptyTokens()
     let cost = 0
     let estimated = false
     const models = new Set<number>()
-    for (let i = group.from; i < group.to; i++) {
+    for (let i = from; i < to; i++) {
       const row = live[i]!
       addRowTokens(tokens, table, row)
       cost += costs[i]!
       models.add(table.model[row]!)
     }
     for (const m of models) estimated ||= modelPrices[m]!.estimated
-    const firstMs = times[group.from]!
-    const lastMs = times[group.to - 1]!
+    const firstMs = times[from]!
+    const lastMs = times[to - 1]!
     blocks.push({
       start: group.window.start.toISOString(),
       end: group.window.end.toISOString(),
       tokens,
       costUsd: cost,
-      entries: group.to - group.from,
+      entries: to - from,
       models: [...models].map((m) => table.models[m]!),
       estimated,
       firstEntryAt: new Date(firstMs).toISOString(),
@@ -125,14 +160,16 @@ export function summaryBase(table: EntryTable, prices: PriceBook): SummaryBase {
     })
   }
   const daily = new Map<string, { date: string; costUsd: number; tokens: Tokens }>()
+  for (const day of k > 0 ? previous!.daily : []) if (day.date < dayCut) daily.set(day.date, day)
   for (let i = 0; i < n; i++) {
     const date = localDate(times[i]!)
+    if (date < dayCut) continue // kept above
     let day = daily.get(date)
     if (!day) daily.set(date, (day = { date, costUsd: 0, tokens: emptyTokens() }))
     day.costUsd += costs[i]!
     addRowTokens(day.tokens, table, live[i]!)
   }
-  return { pricesKey: pricesKeyOf(table, prices), timeZone: currentTimeZone(), blocks, daily: [...daily.values()] }
+  return { pricesKey, timeZone, blocks, daily: [...daily.values()] }
 }
 
 /** The rolling week before `now`: whole blocks inside it by their totals, the rest entry by entry. */

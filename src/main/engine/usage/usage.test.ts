@@ -23,7 +23,8 @@ import { tempDir } from '../../../../test/helpers/tempDir'
 import { AccountLedger } from './ledger'
 import { LineReader } from './lineReader'
 import { costUsd, createPriceBook, PRICES } from './pricing'
-import { summarize, summarizeAt } from './summary'
+import { summarize, summarizeAt, summaryBase } from './summary'
+import { EntryTable } from './entryTable'
 import { createUsageService } from './usageService'
 import { watchTree } from './treeWatcher'
 import { parseFast, parseFully, parseTranscriptLine } from './transcriptLine'
@@ -484,6 +485,55 @@ describe('tree watcher', () => {
 })
 
 describe('summary', () => {
+  it('brings its blocks and days up to date from the latest changes on, exactly as computing them afresh', () => {
+    // A table grown as live sessions write to it: new responses (now and then after a gap of hours, or
+    // out of order, or days late), a response's later line with more output (its row rewritten), a
+    // sidechain copy, lines without ids in a file that is then read again from the start (dropped).
+    const table = new EntryTable()
+    let seed = 7
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    const line = (key: string | null, time: number, output: number, sidechain = false) => ({
+      kind: 'usage' as const,
+      key,
+      time,
+      model: ['claude-sonnet-4-5', 'claude-opus-4-5', 'claude-opus-9-x'][Math.floor(random() * 3)]!,
+      sidechain,
+      input: Math.floor(random() * 5000),
+      output,
+      cacheWrite5m: Math.floor(random() * 900),
+      cacheWrite1h: Math.floor(random() * 300),
+      cacheRead: Math.floor(random() * 20000),
+      sessionId: 's',
+      cwd: '/p',
+      limitResetsAt: null,
+    })
+    let t = T0 - 20 * 86_400_000
+    let n = 0
+    let base: ReturnType<typeof summaryBase> | undefined
+    let incremental = 0
+    for (let step = 1; step <= 600; step++) {
+      const r = random()
+      if (r < 0.55) {
+        t += random() < 0.08 ? 6 * 3_600_000 : random() * 600_000
+        table.add(line(`m${++n}`, t, 100), 1)
+      } else if (r < 0.7 && n > 0) table.add(line(`m${n - Math.floor(random() * 3)}`, t, 100 + step), 1)
+      else if (r < 0.8) table.add(line(`m${++n}`, t - random() * 3 * 3_600_000, 50), 2)
+      else if (r < 0.85) table.add(line(`m${++n}`, t - (1 + random() * 3) * 86_400_000, 70), 2)
+      else if (r < 0.9) table.add(line(`m${n}`, t, 10, true), 3)
+      else if (r < 0.97) table.add(line(null, t - random() * 7_200_000, 30), 4)
+      else table.forgetUnkeyedRowsOf(4)
+      if (step % 5 !== 0) continue
+      const from = table.changedFrom
+      const updated = summaryBase(table, prices, base)
+      table.summarized()
+      expect(updated).toEqual(summaryBase(table, prices))
+      if (base && from !== Infinity && from > base.blocks[0]!.firstMs) incremental++
+      base = updated
+    }
+    expect(base!.blocks.length).toBeGreaterThan(10)
+    expect(incremental).toBeGreaterThan(60) // most updates took the short way
+  })
+
   it('builds blocks with the gap rules, marks the active one and projects its burn rate', () => {
     const { transcript, ledger } = account()
     appendLines(transcript, [
