@@ -1,5 +1,6 @@
 import {
   appendFileSync,
+  existsSync,
   chmodSync,
   readFileSync,
   rmSync,
@@ -459,6 +460,25 @@ describe('usage service', () => {
       reads.mockRestore()
     }
     service.close()
+  })
+})
+
+describe('forgetting a watched account', () => {
+  it('drops a look still waiting, so a removed account is not read (nor its index written) again', async () => {
+    const { configDir, indexDir, transcript } = account()
+    appendLines(transcript, [assistantLine({ time: at(0), messageId: 'a', requestId: 'a', input: 10 })])
+    const service = createUsageService({ indexDir, now: () => T0 + 3_600_000, pollMs: 600_000 })
+    const acct = { id: '1', configDir }
+    service.watch([acct]) // its first look writes its index
+    await new Promise((resolve) => setTimeout(resolve, 100)) // and the looks that going live sets off
+    const indexPath = AccountLedger.indexPathFor(indexDir, configDir)
+    rmSync(indexPath)
+    appendLines(transcript, [assistantLine({ time: at(1), messageId: 'b', requestId: 'b', input: 20 })])
+    await new Promise((resolve) => setTimeout(resolve, 5)) // the event is in, its look waits 15 ms
+    service.forget(configDir)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    service.close()
+    expect(existsSync(indexPath)).toBe(false)
   })
 })
 

@@ -51,6 +51,8 @@ export function createUsageService(options: UsageServiceOptions) {
     login?: FSWatcher
     readonly poll: NodeJS.Timeout
     readonly lookAgain: () => void
+    /** Drops a look still waiting for its 15 ms (an unwatched account is not read again). */
+    readonly cancel: () => void
   }
   const watched = new Map<string, Live>()
 
@@ -139,6 +141,7 @@ export function createUsageService(options: UsageServiceOptions) {
     const w = watched.get(configDir)
     if (!w) return
     w.tree.close()
+    w.cancel()
     w.login?.close()
     clearInterval(w.poll)
     watched.delete(configDir)
@@ -267,7 +270,12 @@ export function createUsageService(options: UsageServiceOptions) {
           refresh(account)
         }, tick)
         poll.unref()
-        const entry: Live = { tree, poll, lookAgain: () => schedule('rename', undefined) }
+        const entry: Live = {
+          tree,
+          poll,
+          lookAgain: () => schedule('rename', undefined),
+          cancel: () => clearTimeout(timer),
+        }
         try {
           // A login writes these two files in the config directory itself, which the projects/ watch misses.
           entry.login = watch(account.configDir, { persistent: false }, (_event, file) => {
