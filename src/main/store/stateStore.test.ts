@@ -88,9 +88,12 @@ describe('state store', () => {
     await store.transact((d) => void (d.settings.rebalanceIntervalSec = d.settings.rebalanceIntervalSec)) // same value
     expect(readFileSync(path, 'utf8')).toBe(written)
     expect(store.metrics().commits).toBe(1)
-    // Another process finds nothing to write either.
-    await storeIn(home).transact((d) => d.revision)
+    // Another process finds nothing to write either, and keeps what it loaded for its next transaction.
+    const other = storeIn(home)
+    await other.transact((d) => d.revision)
+    await other.transact((d) => d.revision)
     expect(readFileSync(path, 'utf8')).toBe(written)
+    expect(other.metrics()).toMatchObject({ cacheMisses: 1, cacheHits: 1, commits: 0 })
     // A change is written, of course.
     await store.transact((d) => void (d.settings.rebalanceIntervalSec = 30))
     expect(readFile(home)).toMatchObject({ revision: 2, settings: { rebalanceIntervalSec: 30 } })

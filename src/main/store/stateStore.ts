@@ -272,7 +272,12 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         counters.cacheHits++
         base = cached!
         mustWrite = cachedStale
-      } else ({ doc: base, copy, stale: mustWrite } = parseCurrentWithCopy())
+      } else {
+        ;({ doc: base, copy, stale: mustWrite } = parseCurrentWithCopy())
+        // Kept for the next transaction too: one that changes nothing leaves the file as it found it.
+        cached = base
+        cachedStale = mustWrite
+      }
     } catch (error) {
       if (!(error instanceof CorruptStateError)) throw error
       cached = undefined

@@ -142,13 +142,13 @@ export class AccountLedger {
     return join(indexDir, `${createHash('sha256').update(configDir).digest('hex').slice(0, 20)}.idx`)
   }
 
-  /** Reads new bytes of every transcript. Never throws for a bad file: it is recorded on the file. */
   /** The folders the last walk listed (absolute, `projects/` first): what a live view watches. */
   folders(): string[] {
     const projects = join(this.configDir, 'projects')
     return [...this.listings.keys()].map((relative) => (relative ? `${projects}${sep}${relative}` : projects))
   }
 
+  /** Reads new bytes of every transcript. Never throws for a bad file: it is recorded on the file. */
   ingest(): IngestResult {
     const projects = join(this.configDir, 'projects')
     const seen = new Set<string>()
