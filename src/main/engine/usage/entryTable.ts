@@ -1,9 +1,30 @@
-import type { TranscriptLine } from './transcriptLine'
-
-type UsageLine = Extract<TranscriptLine, { kind: 'usage' }>
+/** One usage line as the table takes it (the line reader's record, reused from line to line). */
+export interface UsageEntry {
+  readonly time: number
+  readonly model: string
+  readonly sidechain: boolean
+  readonly input: number
+  readonly output: number
+  readonly cacheWrite5m: number
+  readonly cacheWrite1h: number
+  readonly cacheRead: number
+  readonly sessionId: string | null
+  readonly cwd: string | null
+  /** The dedupe key (see transcriptLine.ts's LineRecord) is `key[0, keyLength)`; 0 when the line has none. */
+  readonly key: Uint8Array
+  readonly keyLength: number
+}
 
 const SIDECHAIN = 1
 const DEAD = 2
+const NEWLINE = 10
+
+/** FNV-1a of the key in `bytes[start, end)`. */
+function hashOf(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193)
+  return h >>> 0
+}
 
 /**
  * Every counted API response of one account, in columns (about 40 bytes a row, so a million rows fit
@@ -21,9 +42,19 @@ export class EntryTable {
   session = new Uint32Array(1024)
   file = new Uint32Array(1024)
   flags = new Uint8Array(1024)
-  /** Dedupe key of each row ('' when it has none); split lazily from the index text on first need. */
-  private keyList: string[] | undefined = []
-  private keysBytes: Buffer | undefined
+  /**
+   * Every row's dedupe key followed by a newline (a row without one: the newline alone), as the index
+   * stores them. Keys stay bytes: no string per line, none kept per row.
+   */
+  private keyText: Uint8Array = Buffer.allocUnsafe(64 * 1024)
+  private keyTextLength = 0
+  /**
+   * Where each row's key ends in keyText (at its newline), each key's hash, and an open-addressing table
+   * of row + 1 by hash (0: free). Built on first need: a warm restart with no new lines never needs them.
+   */
+  private keyEnd: Uint32Array | undefined = new Uint32Array(1024)
+  private keyHash = new Uint32Array(1024)
+  private slots = new Int32Array(2048)
   models: string[] = []
   sessions: { id: string; cwd: string | null }[] = []
   /** Every row, kept in time order lazily: appends are cheap, the sort happens when someone reads `order`. */
@@ -36,7 +67,6 @@ export class EntryTable {
    * summary base computed before stays right for everything earlier (see summary.ts's summaryBase).
    */
   changedFrom = Infinity
-  private byKey: Map<string, number> | undefined
   private modelIds = new Map<string, number>()
   private sessionIds = new Map<string, number>()
 
@@ -58,6 +88,8 @@ export class EntryTable {
     this.file = resize(this.file)
     this.flags = resize(this.flags)
     this.orderRows = resize(this.orderRows)
+    this.keyEnd = resize(this.keyEnd!)
+    this.keyHash = resize(this.keyHash)
   }
 
   /**
@@ -81,14 +113,81 @@ export class EntryTable {
     this.sorted = true
   }
 
-  private keyIndex(): Map<string, number> {
-    if (!this.byKey) {
-      // Built lazily: a warm restart with no new lines never needs it.
-      this.byKey = new Map()
-      const keys = this.keys()
-      for (let row = 0; row < this.size; row++) if (keys[row]) this.byKey.set(keys[row]!, row)
+  /** Builds the key ends, hashes and slots of a table loaded from an index. */
+  private keyIndex(): Uint32Array {
+    if (this.keyEnd) return this.keyEnd
+    const capacity = Math.max(1024, this.time.length)
+    const ends = new Uint32Array(capacity)
+    const text = this.keyText
+    let row = 0
+    for (let at = 0; at < this.keyTextLength; at++) if (text[at] === NEWLINE) ends[row++] = at
+    if (row !== this.size) throw new Error(`index holds ${row} keys for ${this.size} rows`)
+    this.keyHash = new Uint32Array(capacity)
+    for (let r = 0, start = 0; r < this.size; start = ends[r++]! + 1) this.keyHash[r] = hashOf(text, start, ends[r]!)
+    this.keyEnd = ends
+    this.rehash()
+    return ends
+  }
+
+  /** Slots for every keyed row, twice as many as rows (or more), so probes stay short. */
+  private rehash(): void {
+    let n = 2048
+    while (n < this.size * 2) n *= 2
+    const slots = new Int32Array(n)
+    const mask = n - 1
+    for (let row = 0; row < this.size; row++) {
+      if (this.keyLengthOf(row) === 0) continue
+      let i = this.keyHash[row]! & mask
+      while (slots[i] !== 0) i = (i + 1) & mask
+      slots[i] = row + 1
     }
-    return this.byKey
+    this.slots = slots
+  }
+
+  private keyLengthOf(row: number): number {
+    const ends = this.keyEnd!
+    return ends[row]! - (row === 0 ? 0 : ends[row - 1]! + 1)
+  }
+
+  /** The row holding this key, or -1. */
+  private find(key: Uint8Array, length: number, hash: number): number {
+    const ends = this.keyEnd!
+    const text = this.keyText
+    const mask = this.slots.length - 1
+    for (let i = hash & mask; this.slots[i] !== 0; i = (i + 1) & mask) {
+      const row = this.slots[i]! - 1
+      if (this.keyHash[row] !== hash) continue
+      const start = row === 0 ? 0 : ends[row - 1]! + 1
+      if (ends[row]! - start !== length) continue
+      let same = true
+      for (let j = 0; j < length && same; j++) same = text[start + j] === key[j]
+      if (same) return row
+    }
+    return -1
+  }
+
+  /** Appends a new row's key (length 0: none) to keyText, and to the slots when it has one. */
+  private appendKey(row: number, key: Uint8Array, length: number, hash: number): void {
+    if (this.keyTextLength + length + 1 > this.keyText.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.keyText.length * 2, this.keyTextLength + length + 1))
+      bigger.set(this.keyText.subarray(0, this.keyTextLength))
+      this.keyText = bigger
+    }
+    const text = this.keyText
+    for (let i = 0; i < length; i++) text[this.keyTextLength + i] = key[i]!
+    this.keyTextLength += length
+    this.keyEnd![row] = this.keyTextLength
+    this.keyText[this.keyTextLength++] = NEWLINE
+    this.keyHash[row] = hash
+    if (length === 0) return
+    if (this.size * 2 > this.slots.length)
+      this.rehash() // this row is counted in size already
+    else {
+      const mask = this.slots.length - 1
+      let i = hash & mask
+      while (this.slots[i] !== 0) i = (i + 1) & mask
+      this.slots[i] = row + 1
+    }
   }
 
   private intern(map: Map<string, number>, list: string[], value: string): number {
@@ -124,7 +223,7 @@ export class EntryTable {
     )
   }
 
-  private write(row: number, line: UsageLine): void {
+  private write(row: number, line: UsageEntry): void {
     this.input[row] = line.input
     this.output[row] = line.output
     this.cacheWrite5m[row] = line.cacheWrite5m
@@ -139,10 +238,12 @@ export class EntryTable {
    * sidechain copy, then more total tokens win (earlier lines of one response carry partial output).
    * Returns true when anything changed.
    */
-  add(line: UsageLine, fileId: number): boolean {
-    const index = line.key ? this.keyIndex() : undefined
-    const existing = line.key ? index!.get(line.key) : undefined
-    if (existing !== undefined) {
+  add(line: UsageEntry, fileId: number): boolean {
+    this.keyIndex()
+    const length = line.keyLength
+    const hash = length > 0 ? hashOf(line.key, 0, length) : 0
+    const existing = length > 0 ? this.find(line.key, length, hash) : -1
+    if (existing !== -1) {
       const wasSidechain = (this.flags[existing]! & SIDECHAIN) !== 0
       const lineTotal = line.input + line.output + line.cacheWrite5m + line.cacheWrite1h + line.cacheRead
       const better =
@@ -158,8 +259,7 @@ export class EntryTable {
     this.session[row] = this.sessionId(line.sessionId, line.cwd)
     this.file[row] = fileId
     this.write(row, line)
-    this.keys()[row] = line.key ?? ''
-    if (line.key) index!.set(line.key, row)
+    this.appendKey(row, line.key, length, hash)
     if (this.sorted && row > 0 && this.time[this.orderRows[row - 1]!]! > line.time) this.sorted = false
     this.orderRows[row] = row
     this.changed(line.time)
@@ -186,10 +286,10 @@ export class EntryTable {
    * twice and nothing another file also holds is lost.
    */
   forgetUnkeyedRowsOf(fileId: number): number {
-    const keys = this.keys()
+    this.keyIndex()
     let n = 0
     for (let row = 0; row < this.size; row++)
-      if (this.file[row] === fileId && !keys[row] && this.isLive(row)) {
+      if (this.file[row] === fileId && this.keyLengthOf(row) === 0 && this.isLive(row)) {
         this.flags[row]! |= DEAD
         this.changed(this.time[row]!)
         n++
@@ -197,25 +297,15 @@ export class EntryTable {
     return n
   }
 
-  keys(): string[] {
-    if (!this.keyList) {
-      this.keyList = this.size === 0 ? [] : (this.keysBytes?.toString('utf8') ?? '').split('\n')
-      this.keysBytes = undefined
-      if (this.keyList.length !== this.size)
-        throw new Error(`index holds ${this.keyList.length} keys for ${this.size} rows`)
-    }
-    return this.keyList
+  /** The keys as the index stores them: each followed by a newline, one per row. */
+  keysAsBytes(): Uint8Array {
+    return this.keyText.subarray(0, this.keyTextLength)
   }
 
-  /** The keys as stored in the index (one per row, newline-separated), without splitting them. */
-  keysAsBytes(): Buffer {
-    return this.keyList ? Buffer.from(this.keyList.slice(0, this.size).join('\n')) : (this.keysBytes ?? Buffer.alloc(0))
-  }
-
-  /** Takes the keys from an index as text; they are split only when a new line needs deduplicating. */
-  loadKeysBytes(bytes: Buffer): void {
-    this.keysBytes = bytes
-    this.keyList = undefined
-    this.byKey = undefined
+  /** Takes the keys from an index; they are indexed only when a new line needs deduplicating. */
+  loadKeysBytes(bytes: Uint8Array): void {
+    this.keyText = bytes
+    this.keyTextLength = bytes.length
+    this.keyEnd = undefined
   }
 }

@@ -4,7 +4,7 @@ import { join, sep } from 'node:path'
 import { writeFileAtomic } from '../../store/atomicFile'
 import { EntryTable } from './entryTable'
 import { LineReader } from './lineReader'
-import { parseTranscriptLine } from './transcriptLine'
+import { LineRecord, readTranscriptLine } from './transcriptLine'
 import type { PriceBook } from './pricing'
 import { baseFits, summaryBase, type SummaryBase } from './summary'
 
@@ -36,7 +36,7 @@ export interface IngestResult {
 }
 
 const MAGIC = 0x58495041 // "APIX"
-const FORMAT = 2
+const FORMAT = 3
 const COLUMNS = 11
 const PADDING = Buffer.alloc(8)
 
@@ -119,6 +119,8 @@ function listTranscripts(
  * overlap, and fresh memory is dear (each new page faults: ~3 ms per MB on the VMs we measure on).
  */
 const reader = new LineReader()
+/** Likewise one record for the line being read. */
+const record = new LineRecord()
 
 /**
  * One account's usage ledger: which bytes of which transcript have been read, and the deduplicated
@@ -132,6 +134,34 @@ export class AccountLedger {
   private base: SummaryBase | undefined
   private listings = new Map<string, DirListing>()
   private dirty = false
+
+  /** The file being read, for onLine. */
+  private reading: FileState | undefined
+
+  /**
+   * Counts one line of the file being read: one handler per ledger, not a closure per file (the
+   * optimized reader would be thrown away each time it saw a new one).
+   */
+  private readonly onLine = (
+    bytes: Buffer,
+    start: number,
+    end: number,
+    final: boolean,
+    mentionsLimit: boolean,
+    usageAt: number,
+  ) => {
+    const file = this.reading!
+    const line = readTranscriptLine(bytes, start, end, record, mentionsLimit, usageAt)
+    if (line.kind === 'invalid') {
+      if (!final) file.invalid++
+      return false
+    }
+    if (line.kind === 'usage') {
+      this.table.add(line, file.id)
+      if (!Number.isNaN(line.limitResetsAt)) this.addLimit({ time: line.time, resetsAt: line.limitResetsAt })
+    } else if (line.kind === 'limit') this.addLimit({ time: line.time, resetsAt: line.limitResetsAt })
+    return true
+  }
 
   constructor(
     readonly configDir: string,
@@ -220,21 +250,10 @@ export class AccountLedger {
     }
     file.gone = false
     if (stat.size === file.offset && file.size === stat.size && !file.error) return 0
-    const fileId = file.id
     let result
+    this.reading = file
     try {
-      result = reader.read(path, file.offset, stat.size, (text, final, mentionsLimit, usageAt) => {
-        const line = parseTranscriptLine(text, mentionsLimit, usageAt)
-        if (line.kind === 'invalid') {
-          if (!final) file.invalid++
-          return false
-        }
-        if (line.kind === 'usage') {
-          this.table.add(line, fileId)
-          if (line.limitResetsAt !== null) this.addLimit({ time: line.time, resetsAt: line.limitResetsAt })
-        } else if (line.kind === 'limit') this.addLimit(line)
-        return true
-      })
+      result = reader.read(path, file.offset, stat.size, this.onLine)
     } catch (error) {
       return this.fileError(path, error)
     }
@@ -292,7 +311,8 @@ export class AccountLedger {
   save(): void {
     if (!this.dirty) return
     const t = this.table
-    const keys = t.keysAsBytes()
+    const keyText = t.keysAsBytes()
+    const keys = Buffer.from(keyText.buffer, keyText.byteOffset, keyText.length)
     const header = Buffer.from(
       JSON.stringify({
         format: FORMAT,

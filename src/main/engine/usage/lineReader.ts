@@ -18,10 +18,18 @@ export interface ReadResult {
 }
 
 /**
- * `usageAt`: where the line's last `"usage"` (quotes included) starts, when the reader found it while
- * looking for markers (the parser then need not search for it again).
+ * A line is `bytes[start, end)` (the reader's buffer: valid during the call; no view is made per line).
+ * `usageAt`: where the line's last `"usage"` (quotes included) starts in `bytes`, when the reader found
+ * it while looking for markers (the parser then need not search for it again); -1 otherwise.
  */
-export type LineHandler = (line: Buffer, final: boolean, mentionsLimit: boolean, usageAt?: number) => boolean | void
+export type LineHandler = (
+  bytes: Buffer,
+  start: number,
+  end: number,
+  final: boolean,
+  mentionsLimit: boolean,
+  usageAt: number,
+) => boolean | void
 
 /** One reusable read buffer per reader; grows only for a long line that might carry usage. */
 export class LineReader {
@@ -30,7 +38,7 @@ export class LineReader {
   private buffer = this.chunk
 
   /**
-   * Calls `onLine` with the bytes (a view, valid during the call) of every complete line from `offset` to
+   * Calls `onLine` with the bytes (valid during the call) of every complete line from `offset` to
    * `size` that could carry usage: one that mentions `"usage"` or the limit text. Lines are not split one
    * by one: the buffer is searched for those two markers and only the lines around a hit are cut out, so
    * the bulk of a transcript (user lines, tool output) is passed over at memory-search speed.
@@ -131,7 +139,7 @@ export class LineReader {
       }
       if (!usage && !mentionsLimit) continue
       const start = first === 0 ? 0 : Math.max(from, region.lastIndexOf(NEWLINE, first - 1) + 1)
-      onLine(region.subarray(start, end), false, mentionsLimit, lastUsage >= start ? lastUsage - start : undefined)
+      onLine(region, start, end, false, mentionsLimit, lastUsage >= start ? lastUsage : -1)
     }
   }
 
@@ -140,7 +148,7 @@ export class LineReader {
     const line = this.buffer.subarray(0, length)
     const mentionsLimit = line.indexOf(LIMIT) !== -1
     if (line.indexOf(USAGE) === -1 && !mentionsLimit) return isCompleteJson(line)
-    return onLine(line, true, mentionsLimit) === true
+    return onLine(this.buffer, 0, length, true, mentionsLimit, -1) === true
   }
 }
 

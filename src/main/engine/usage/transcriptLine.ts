@@ -2,7 +2,10 @@
 export type TranscriptLine =
   | {
       readonly kind: 'usage'
-      /** `message.id` + `requestId`, or null when either is missing (then it is never deduplicated). */
+      /**
+       * `message.id`, `:`, `requestId`, each as JSON.stringify writes it; null when either is missing (then
+       * the line is never deduplicated).
+       */
       readonly key: string | null
       readonly time: number
       readonly model: string
@@ -39,9 +42,67 @@ function limitResetIn(content: unknown): number | undefined {
   return undefined
 }
 
-import { bytesAre, digitsAt, keyIs, member, readMember, stringAt, stringEnd, valueEnd } from './jsonBytes'
+import { bytesAre, digitsAt, member, readMember, stringAt, stringEnd, valueEnd } from './jsonBytes'
+import type { UsageEntry } from './entryTable'
 
-/** The fields of one line, wherever they came from (the fast path or JSON.parse). */
+/**
+ * What one line holds for usage, filled in place by `readTranscriptLine`: one record per reader, reused
+ * from line to line (the ledger is done with it before the next line), so reading a line makes no object.
+ */
+export class LineRecord implements UsageEntry {
+  kind: TranscriptLine['kind'] = 'other'
+  /** Why an invalid line is invalid. */
+  reason = ''
+  time = 0
+  model = ''
+  sidechain = false
+  input = 0
+  output = 0
+  cacheWrite5m = 0
+  cacheWrite1h = 0
+  cacheRead = 0
+  sessionId: string | null = null
+  cwd: string | null = null
+  /** When the line announces a usage limit, the time it resets (ms); NaN otherwise. */
+  limitResetsAt = Number.NaN
+  /**
+   * The dedupe key is `key[0, keyLength)`: `message.id`, `:`, `requestId`, each spelled as JSON.stringify
+   * writes it (so one key has one spelling whatever escapes a line used). keyLength is 0 when either is
+   * missing or empty (such a line is never deduplicated).
+   */
+  key = Buffer.alloc(128)
+  keyLength = 0
+}
+
+/** The record as a plain value (tests and one-off callers; the ledger reads the record itself). */
+function lineOf(r: LineRecord): TranscriptLine {
+  switch (r.kind) {
+    case 'usage':
+      return {
+        kind: 'usage',
+        key: r.keyLength > 0 ? r.key.toString('utf8', 0, r.keyLength) : null,
+        time: r.time,
+        model: r.model,
+        sidechain: r.sidechain,
+        input: r.input,
+        output: r.output,
+        cacheWrite5m: r.cacheWrite5m,
+        cacheWrite1h: r.cacheWrite1h,
+        cacheRead: r.cacheRead,
+        sessionId: r.sessionId,
+        cwd: r.cwd,
+        limitResetsAt: Number.isNaN(r.limitResetsAt) ? null : r.limitResetsAt,
+      }
+    case 'limit':
+      return { kind: 'limit', time: r.time, resetsAt: r.limitResetsAt }
+    case 'invalid':
+      return { kind: 'invalid', reason: r.reason }
+    default:
+      return { kind: 'other' }
+  }
+}
+
+/** The fields of one line, as the full parse found them. */
 interface Fields {
   readonly timestamp: unknown
   readonly model: unknown
@@ -61,38 +122,91 @@ interface Fields {
  */
 export function parseTranscriptLine(line: string | Buffer, mentionsLimit?: boolean, usageAt?: number): TranscriptLine {
   const bytes = typeof line === 'string' ? Buffer.from(line) : line
-  const fast = (mentionsLimit ?? bytes.indexOf(LIMIT_TEXT_BYTES) !== -1) ? undefined : parseFast(bytes, usageAt)
-  return fast ?? parseFully(bytes.toString('utf8'))
+  return lineOf(readTranscriptLine(bytes, 0, bytes.length, new LineRecord(), mentionsLimit, usageAt ?? -1))
+}
+
+/**
+ * Reads the line `bytes[start, end)` into `out` (and returns it): the fast path where the layout is the
+ * known one, else JSON.parse. `usageAt` (-1: unknown) is where the line's last `"usage"` starts.
+ */
+export function readTranscriptLine(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  out: LineRecord,
+  mentionsLimit?: boolean,
+  usageAt = -1,
+): LineRecord {
+  const limit = mentionsLimit ?? bytes.subarray(start, end).indexOf(LIMIT_TEXT_BYTES) !== -1
+  if (!limit && parseFast(bytes, out, start, end, usageAt)) return out
+  return fullInto(bytes.toString('utf8', start, end), out)
 }
 
 const bytesOf = (text: string) => Buffer.from(text)
 const USAGE_OBJECT = bytesOf('"usage":{')
 const LIMIT_TEXT_BYTES = bytesOf('usage limit reached')
-const K = {
-  input: bytesOf('input_tokens'),
-  output: bytesOf('output_tokens'),
-  cacheCreation: bytesOf('cache_creation_input_tokens'),
-  cacheRead: bytesOf('cache_read_input_tokens'),
-  breakdown: bytesOf('cache_creation'),
-  oneHour: bytesOf('ephemeral_1h_input_tokens'),
-  type: bytesOf('type'),
-  requestId: bytesOf('requestId'),
-  timestamp: bytesOf('timestamp'),
-  sessionId: bytesOf('sessionId'),
-  cwd: bytesOf('cwd'),
-  isSidechain: bytesOf('isSidechain'),
-  isApiErrorMessage: bytesOf('isApiErrorMessage'),
-  quotaLimits: bytesOf('quotaLimits'),
-  apiErrorParams: bytesOf('apiErrorParams'),
+
+/** The keys the fast path acts on, as codes; any other key is OTHER. */
+const OTHER = 0
+const ID = 1
+const CWD = 2
+const TYPE = 3
+const MODEL = 4
+const MESSAGE = 5
+const CONTENT = 6
+const REQUEST_ID = 7
+const TIMESTAMP = 8
+const SESSION_ID = 9
+const IS_SIDECHAIN = 10
+const INPUT = 11
+const OUTPUT = 12
+const CACHE_CREATION = 13
+const CACHE_READ = 14
+const BREAKDOWN = 15
+const ONE_HOUR = 16
+/** Top-level keys of API-error lines (their limit data is read by the full parse). */
+const ERROR = 17
+/** Known keys by length, so a member's key is told by one comparison or two, not one per known key. */
+const KEYS_BY_LENGTH: [Buffer, number][][] = Array.from({ length: 32 }, () => [])
+for (const [text, code] of [
+  ['id', ID],
+  ['cwd', CWD],
+  ['type', TYPE],
+  ['model', MODEL],
+  ['message', MESSAGE],
+  ['content', CONTENT],
+  ['requestId', REQUEST_ID],
+  ['timestamp', TIMESTAMP],
+  ['sessionId', SESSION_ID],
+  ['isSidechain', IS_SIDECHAIN],
+  ['input_tokens', INPUT],
+  ['output_tokens', OUTPUT],
+  ['cache_creation_input_tokens', CACHE_CREATION],
+  ['cache_read_input_tokens', CACHE_READ],
+  ['cache_creation', BREAKDOWN],
+  ['ephemeral_1h_input_tokens', ONE_HOUR],
+  ['isApiErrorMessage', ERROR],
+  ['quotaLimits', ERROR],
+  ['apiErrorParams', ERROR],
+] as const)
+  KEYS_BY_LENGTH[text.length]!.push([bytesOf(text), code])
+
+/** The code of the key whose quotes are at `p` and `keyEnd - 1`. */
+function keyOf(b: Buffer, p: number, keyEnd: number): number {
+  const length = keyEnd - p - 2
+  if (length >= KEYS_BY_LENGTH.length) return OTHER
+  const candidates = KEYS_BY_LENGTH[length]!
+  for (let i = 0; i < candidates.length; i++) {
+    const [bytes, code] = candidates[i]!
+    if (bytesAre(b, p + 1, keyEnd - 1, bytes)) return code
+  }
+  return OTHER
 }
+
 const ASSISTANT = bytesOf('"assistant"')
 const NULL = bytesOf('null')
 const TRUE = bytesOf('true')
 const FALSE = bytesOf('false')
-const MESSAGE = bytesOf('message')
-const CONTENT_KEY = bytesOf('content')
-const ID = bytesOf('id')
-const MODEL = bytesOf('model')
 const QUOTE = 34
 const BACKSLASH = 92
 const COLON = 58
@@ -103,10 +217,12 @@ const Z = 90
 const COMMA = 44
 const OPEN_BRACE = 123
 const CLOSE_BRACE = 125
+const SPACE = 32
+const TILDE = 126
 const NONE = -2 // a field not present (distinct from -1, a value that is not plain digits)
 
 /**
- * Strings that repeat from line to line (session id, folder) are decoded once and reused while
+ * Strings that repeat from line to line (session id, folder, model) are decoded once and reused while
  * their bytes stay the same.
  */
 class RepeatedString {
@@ -124,59 +240,110 @@ class RepeatedString {
 const repeated = { session: new RepeatedString(), cwd: new RepeatedString(), model: new RepeatedString() }
 
 /**
+ * True when the string whose quotes are at `p` and `e - 1` is printable ASCII without escapes: its bytes
+ * are then exactly what JSON.stringify writes for it (the spelling dedupe keys use).
+ */
+function isPlainAscii(b: Buffer, p: number, e: number): boolean {
+  for (let i = p + 1; i < e - 1; i++) {
+    const c = b[i]!
+    if (c < SPACE || c > TILDE || c === BACKSLASH) return false
+  }
+  return true
+}
+
+/** Room for `length` key bytes in the record. */
+function keyRoom(out: LineRecord, length: number): Buffer {
+  if (out.key.length < length) out.key = Buffer.alloc(Math.max(length, out.key.length * 2))
+  return out.key
+}
+
+/** The key from two plain strings of the line: the message id's quotes at `m`/`me - 1`, the request id's at `r`/`re - 1`. */
+function setKey(out: LineRecord, b: Buffer, m: number, me: number, r: number, re: number): void {
+  const idLength = me - m - 2
+  const requestLength = re - r - 2
+  if (idLength === 0 || requestLength === 0) {
+    out.keyLength = 0
+    return
+  }
+  const key = keyRoom(out, idLength + 1 + requestLength)
+  let k = 0
+  for (let i = m + 1; i < me - 1; i++) key[k++] = b[i]!
+  key[k++] = COLON
+  for (let i = r + 1; i < re - 1; i++) key[k++] = b[i]!
+  out.keyLength = k
+}
+
+/** The key from the two ids as the full parse decoded them. */
+function setKeyText(out: LineRecord, messageId: string | null, requestId: string | null): void {
+  if (!messageId || !requestId) {
+    out.keyLength = 0
+    return
+  }
+  const text = `${JSON.stringify(messageId).slice(1, -1)}:${JSON.stringify(requestId).slice(1, -1)}`
+  out.keyLength = keyRoom(out, Buffer.byteLength(text)).write(text)
+}
+
+/**
  * Claude Code writes assistant lines with a fixed layout: `{…,"isSidechain":…,"message":{"id","type",
  * "role","model","content":[…],…,"usage":{…},…},"requestId",…,"type":"assistant",…,"timestamp",…}`.
  * Most of a line is its content, which usage does not need: this walks the members before the content
- * and from the usage object on, all on the bytes, without building anything but the strings it returns.
- * Anything unexpected (another layout, an API error, a missing field, a token count that is not plain
- * digits, escapes in an id) returns undefined and the line is parsed in full. Tests check both paths
- * agree on every line of a generated corpus, of the real CLI's transcripts and of hand-made tricky
- * lines. The caller has already ruled out the limit text; `usageAt` is where the line's last `"usage"`
- * starts, if the caller knows (it is checked here).
+ * and from the usage object on, all on the bytes of `b[start, end)`, making nothing but the strings the
+ * record needs (and those only when they differ from the line before). Anything unexpected (another
+ * layout, an API error, a missing field, a token count that is not plain digits, an id that is not plain
+ * ASCII) returns false and the line is parsed in full. Tests check both paths agree on every line of a
+ * generated corpus, of the real CLI's transcripts and of hand-made tricky lines. The caller has already
+ * ruled out the limit text; `usageAt` is where the line's last `"usage"` starts, if the caller knows
+ * (-1 otherwise; it is checked here).
  */
-export function parseFast(bytes: Buffer, usageAt?: number): TranscriptLine | undefined {
-  const end = bytes.length
-  if (bytes[0] !== OPEN_BRACE) return undefined
+export function parseFast(b: Buffer, out: LineRecord, start = 0, end = b.length, usageAt = -1): boolean {
+  if (b[start] !== OPEN_BRACE) return false
   let contentAt = -1
   // The head: top-level members up to "message", then the message's up to "content" (whose values,
   // the bulk of the line, are never walked: the usage object is found by position).
   let sidechain = false
-  let messageId: string | undefined
+  let messageId = -1
+  let messageIdEnd = -1
   let model: string | undefined
   let inMessage = false
-  for (let p = 1; ;) {
-    if (bytes[p] !== QUOTE) return undefined
-    const keyEnd = stringEnd(bytes, p, end)
-    if (keyEnd < 0 || bytes[keyEnd] !== COLON) return undefined
+  for (let p = start + 1; ;) {
+    if (b[p] !== QUOTE) return false
+    const keyEnd = stringEnd(b, p, end)
+    if (keyEnd < 0 || b[keyEnd] !== COLON) return false
     const v = keyEnd + 1
-    if (inMessage && keyIs(bytes, p, keyEnd, CONTENT_KEY)) {
+    const key = keyOf(b, p, keyEnd)
+    if (inMessage && key === CONTENT) {
       contentAt = p
       break
     }
-    if (!inMessage && keyIs(bytes, p, keyEnd, MESSAGE)) {
-      if (bytes[v] !== OPEN_BRACE) return undefined
+    if (!inMessage && key === MESSAGE) {
+      if (b[v] !== OPEN_BRACE) return false
       inMessage = true
       p = v + 1
       continue
     }
-    const ve = valueEnd(bytes, v, end)
-    if (ve < 0 || bytes[ve] !== COMMA) return undefined
+    const ve = valueEnd(b, v, end)
+    if (ve < 0 || b[ve] !== COMMA) return false
     if (inMessage) {
-      if (keyIs(bytes, p, keyEnd, ID)) messageId = bytes[v] === QUOTE ? plainStringAt(bytes, v, ve) : undefined
-      else if (keyIs(bytes, p, keyEnd, MODEL))
-        model = bytes[v] === QUOTE && !hasEscape(bytes, v, ve) ? repeated.model.at(bytes, v, ve) : undefined
-    } else if (keyIs(bytes, p, keyEnd, K.isSidechain)) {
-      if (bytesAre(bytes, v, ve, TRUE)) sidechain = true
-      else if (bytesAre(bytes, v, ve, FALSE)) sidechain = false
-      else return undefined
-    } else if (isErrorKey(bytes, p, keyEnd)) return undefined
+      if (key === ID) {
+        if (b[v] !== QUOTE || !isPlainAscii(b, v, ve)) return false
+        messageId = v
+        messageIdEnd = ve
+      } else if (key === MODEL) {
+        if (b[v] !== QUOTE || !isPlainAscii(b, v, ve)) return false
+        model = repeated.model.at(b, v, ve)
+      }
+    } else if (key === IS_SIDECHAIN) {
+      if (bytesAre(b, v, ve, TRUE)) sidechain = true
+      else if (bytesAre(b, v, ve, FALSE)) sidechain = false
+      else return false
+    } else if (key === ERROR) return false
     p = ve + 1
   }
-  if (messageId === undefined || model === undefined) return undefined
+  if (messageId < 0 || model === undefined) return false
   // The usage object of the message (after the content): the caller's find, or the last one.
-  if (usageAt === undefined || !bytesAre(bytes, usageAt, usageAt + USAGE_OBJECT.length, USAGE_OBJECT))
-    usageAt = bytes.lastIndexOf(USAGE_OBJECT)
-  if (usageAt < contentAt) return undefined
+  if (usageAt < start || !bytesAre(b, usageAt, usageAt + USAGE_OBJECT.length, USAGE_OBJECT))
+    usageAt = start + b.subarray(start, end).lastIndexOf(USAGE_OBJECT)
+  if (usageAt < contentAt) return false
   let input = NONE
   let output = NONE
   let cacheWrite = NONE
@@ -184,92 +351,83 @@ export function parseFast(bytes: Buffer, usageAt?: number): TranscriptLine | und
   let oneHour = NONE
   // The usage object: `"usage":{` is 9 bytes, the first key follows.
   let p = usageAt + 9
-  if (bytes[p] === CLOSE_BRACE) p++
+  if (b[p] === CLOSE_BRACE) p++
   else
     for (;;) {
-      p = readMember(bytes, p, end)
-      if (p < 0) return undefined
+      p = readMember(b, p, end)
+      if (p < 0) return false
       const { key: k, keyEnd: ke, value: v, valueEnd: ve } = member
-      if (keyIs(bytes, k, ke, K.input)) input = digitsAt(bytes, v, ve) ?? -1
-      else if (keyIs(bytes, k, ke, K.output)) output = digitsAt(bytes, v, ve) ?? -1
-      else if (keyIs(bytes, k, ke, K.cacheCreation)) cacheWrite = digitsAt(bytes, v, ve) ?? -1
-      else if (keyIs(bytes, k, ke, K.cacheRead)) cacheRead = digitsAt(bytes, v, ve) ?? -1
-      else if (keyIs(bytes, k, ke, K.breakdown))
+      const key = keyOf(b, k, ke)
+      if (key === INPUT) input = digitsAt(b, v, ve) ?? -1
+      else if (key === OUTPUT) output = digitsAt(b, v, ve) ?? -1
+      else if (key === CACHE_CREATION) cacheWrite = digitsAt(b, v, ve) ?? -1
+      else if (key === CACHE_READ) cacheRead = digitsAt(b, v, ve) ?? -1
+      else if (key === BREAKDOWN)
         // null (or a later null) means no breakdown, as JSON.parse would have it.
-        oneHour = bytesAre(bytes, v, ve, NULL) ? NONE : oneHourIn(bytes, v, ve)
-      if (input === -1 || output === -1 || cacheWrite === -1 || cacheRead === -1 || oneHour === -1) return undefined
-      const next = bytes[p++]
+        oneHour = bytesAre(b, v, ve, NULL) ? NONE : oneHourIn(b, v, ve)
+      if (input === -1 || output === -1 || cacheWrite === -1 || cacheRead === -1 || oneHour === -1) return false
+      const next = b[p++]
       if (next === CLOSE_BRACE) break
-      if (next !== COMMA) return undefined
+      if (next !== COMMA) return false
     }
   // The rest of the message, then the top-level members after it.
-  const afterUsage = bytes[p++]
+  const afterUsage = b[p++]
   if (afterUsage === COMMA)
     for (;;) {
-      p = readMember(bytes, p, end)
-      if (p < 0) return undefined
-      const next = bytes[p++]
+      p = readMember(b, p, end)
+      if (p < 0) return false
+      const next = b[p++]
       if (next === CLOSE_BRACE) break
-      if (next !== COMMA) return undefined
+      if (next !== COMMA) return false
     }
-  else if (afterUsage !== CLOSE_BRACE) return undefined
-  if (bytes[p] !== COMMA) return undefined
+  else if (afterUsage !== CLOSE_BRACE) return false
+  if (b[p] !== COMMA) return false
   let type = false
-  let requestId: string | undefined
+  let requestId = -1
+  let requestIdEnd = -1
   let time = Number.NaN
   let sessionId: string | undefined
   let cwd: string | undefined
   for (p++; ;) {
-    p = readMember(bytes, p, end)
-    if (p < 0) return undefined
+    p = readMember(b, p, end)
+    if (p < 0) return false
     const { key: k, keyEnd: ke, value: v, valueEnd: ve } = member
-    const quoted = bytes[v] === QUOTE
-    if (keyIs(bytes, k, ke, K.type)) type = bytesAre(bytes, v, ve, ASSISTANT)
-    else if (keyIs(bytes, k, ke, K.requestId)) requestId = quoted ? stringAt(bytes, v, ve) : undefined
-    else if (keyIs(bytes, k, ke, K.timestamp)) time = quoted ? timeAt(bytes, v, ve) : Number.NaN
-    else if (keyIs(bytes, k, ke, K.sessionId)) sessionId = quoted ? repeated.session.at(bytes, v, ve) : undefined
-    else if (keyIs(bytes, k, ke, K.cwd)) cwd = quoted ? repeated.cwd.at(bytes, v, ve) : undefined
-    else if (keyIs(bytes, k, ke, K.isSidechain) || isErrorKey(bytes, k, ke)) return undefined
-    const next = bytes[p++]
+    const quoted = b[v] === QUOTE
+    const key = keyOf(b, k, ke)
+    if (key === TYPE) type = bytesAre(b, v, ve, ASSISTANT)
+    else if (key === REQUEST_ID) {
+      if (!quoted || !isPlainAscii(b, v, ve)) return false
+      requestId = v
+      requestIdEnd = ve
+    } else if (key === TIMESTAMP) time = quoted ? timeAt(b, v, ve) : Number.NaN
+    else if (key === SESSION_ID) sessionId = quoted ? repeated.session.at(b, v, ve) : undefined
+    else if (key === CWD) cwd = quoted ? repeated.cwd.at(b, v, ve) : undefined
+    else if (key === IS_SIDECHAIN || key === ERROR) return false
+    const next = b[p++]
     if (next === CLOSE_BRACE) break
-    if (next !== COMMA) return undefined
+    if (next !== COMMA) return false
   }
   // Whatever the full parse would judge differently (a bad timestamp, missing counts) it judges itself.
-  if (p !== end || !type || !requestId || sessionId === undefined || cwd === undefined) return undefined
-  if (Number.isNaN(time) || input < 0 || output < 0) return undefined
+  if (p !== end || !type || requestId < 0 || sessionId === undefined || cwd === undefined) return false
+  if (Number.isNaN(time) || input < 0 || output < 0) return false
   const written = cacheWrite < 0 ? 0 : cacheWrite
   // The 1-hour share comes from the breakdown; without one, every cache write is priced at the 5-minute rate.
   const written1h = Math.min(written, oneHour < 0 ? 0 : oneHour)
-  return {
-    kind: 'usage',
-    key: messageId && requestId ? `${messageId}:${requestId}` : null,
-    time,
-    model: model || 'unknown',
-    sidechain,
-    input,
-    output,
-    cacheWrite5m: written - written1h,
-    cacheWrite1h: written1h,
-    cacheRead: cacheRead < 0 ? 0 : cacheRead,
-    sessionId,
-    cwd,
-    limitResetsAt: null,
-  }
+  out.kind = 'usage'
+  setKey(out, b, messageId, messageIdEnd, requestId, requestIdEnd)
+  out.time = time
+  out.model = model || 'unknown'
+  out.sidechain = sidechain
+  out.input = input
+  out.output = output
+  out.cacheWrite5m = written - written1h
+  out.cacheWrite1h = written1h
+  out.cacheRead = cacheRead < 0 ? 0 : cacheRead
+  out.sessionId = sessionId
+  out.cwd = cwd
+  out.limitResetsAt = Number.NaN
+  return true
 }
-
-/** Top-level keys of API-error lines (their limit data is read by the full parse). */
-const isErrorKey = (b: Buffer, k: number, ke: number) =>
-  keyIs(b, k, ke, K.isApiErrorMessage) || keyIs(b, k, ke, K.quotaLimits) || keyIs(b, k, ke, K.apiErrorParams)
-
-/** True when the string whose quotes are at `p` and `e - 1` holds an escape. */
-function hasEscape(b: Buffer, p: number, e: number): boolean {
-  for (let i = p + 1; i < e - 1; i++) if (b[i] === BACKSLASH) return true
-  return false
-}
-
-/** A string without escapes, as is; undefined when it has any (the full parse decodes those). */
-const plainStringAt = (b: Buffer, p: number, e: number): string | undefined =>
-  hasEscape(b, p, e) ? undefined : b.toString('utf8', p + 1, e - 1)
 
 /**
  * The time of a timestamp string in Claude Code's form, `"YYYY-MM-DDTHH:MM:SS.sssZ"` (as
@@ -324,7 +482,8 @@ function oneHourIn(bytes: Buffer, p: number, e: number): number {
   for (p++; ;) {
     p = readMember(bytes, p, e)
     if (p < 0) return -1
-    if (keyIs(bytes, member.key, member.keyEnd, K.oneHour)) found = digitsAt(bytes, member.value, member.valueEnd) ?? -1
+    if (keyOf(bytes, member.key, member.keyEnd) === ONE_HOUR)
+      found = digitsAt(bytes, member.value, member.valueEnd) ?? -1
     if (found === -1) return -1
     const next = bytes[p++]
     if (next === CLOSE_BRACE) return p === e ? found : -1
@@ -355,58 +514,81 @@ function limitFromApiError(value: Record<string, unknown>): number | undefined {
 
 /** The reference parser: JSON.parse of the whole line. Exported for the test that compares both paths. */
 export function parseFully(text: string): TranscriptLine {
+  return lineOf(fullInto(text, new LineRecord()))
+}
+
+function invalid(out: LineRecord, reason: string): LineRecord {
+  out.kind = 'invalid'
+  out.reason = reason
+  return out
+}
+
+function other(out: LineRecord): LineRecord {
+  out.kind = 'other'
+  return out
+}
+
+function fullInto(text: string, out: LineRecord): LineRecord {
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
-    return { kind: 'invalid', reason: 'not JSON' }
+    return invalid(out, 'not JSON')
   }
-  if (!isRecord(value)) return { kind: 'invalid', reason: 'not an object' }
-  if (value.type !== 'assistant') return { kind: 'other' }
+  if (!isRecord(value)) return invalid(out, 'not an object')
+  if (value.type !== 'assistant') return other(out)
   const message = value.message
-  if (!isRecord(message)) return { kind: 'invalid', reason: 'assistant line without a message' }
-  return fromFields({
-    timestamp: value.timestamp,
-    model: message.model,
-    messageId: message.id,
-    requestId: value.requestId,
-    sidechain: value.isSidechain === true,
-    sessionId: value.sessionId,
-    cwd: value.cwd,
-    usage: message.usage,
-    limitResetsAt: limitResetIn(message.content) ?? limitFromApiError(value),
-  })
+  if (!isRecord(message)) return invalid(out, 'assistant line without a message')
+  return fromFields(
+    {
+      timestamp: value.timestamp,
+      model: message.model,
+      messageId: message.id,
+      requestId: value.requestId,
+      sidechain: value.isSidechain === true,
+      sessionId: value.sessionId,
+      cwd: value.cwd,
+      usage: message.usage,
+      limitResetsAt: limitResetIn(message.content) ?? limitFromApiError(value),
+    },
+    out,
+  )
 }
 
-function fromFields(f: Fields): TranscriptLine {
+function fromFields(f: Fields, out: LineRecord): LineRecord {
   const time = typeof f.timestamp === 'string' ? Date.parse(f.timestamp) : Number.NaN
-  if (!Number.isFinite(time)) return { kind: 'invalid', reason: 'assistant line without a valid timestamp' }
+  if (!Number.isFinite(time)) return invalid(out, 'assistant line without a valid timestamp')
   const model = typeof f.model === 'string' ? f.model : ''
-  const resetsAt = f.limitResetsAt
+  const resetsAt = f.limitResetsAt ?? Number.NaN
   const usage = f.usage
-  if (!isRecord(usage)) return resetsAt === undefined ? { kind: 'other' } : { kind: 'limit', time, resetsAt }
+  out.time = time
+  out.limitResetsAt = resetsAt
+  if (!isRecord(usage)) {
+    if (Number.isNaN(resetsAt)) return other(out)
+    out.kind = 'limit'
+    return out
+  }
   const input = count(usage.input_tokens)
   const output = count(usage.output_tokens)
-  if (input === undefined || output === undefined) return { kind: 'invalid', reason: 'usage without token counts' }
+  if (input === undefined || output === undefined) return invalid(out, 'usage without token counts')
   const cacheWrite = count(usage.cache_creation_input_tokens) ?? 0
   const breakdown = isRecord(usage.cache_creation) ? usage.cache_creation : undefined
   // The 1-hour share comes from the breakdown; without one, every cache write is priced at the 5-minute rate.
   const cacheWrite1h = Math.min(cacheWrite, count(breakdown?.ephemeral_1h_input_tokens) ?? 0)
-  const messageId = typeof f.messageId === 'string' ? f.messageId : null
-  const requestId = typeof f.requestId === 'string' ? f.requestId : null
-  return {
-    kind: 'usage',
-    key: messageId && requestId ? `${messageId}:${requestId}` : null,
-    time,
-    model: model || 'unknown',
-    sidechain: f.sidechain,
-    input,
-    output,
-    cacheWrite5m: cacheWrite - cacheWrite1h,
-    cacheWrite1h,
-    cacheRead: count(usage.cache_read_input_tokens) ?? 0,
-    sessionId: typeof f.sessionId === 'string' ? f.sessionId : null,
-    cwd: typeof f.cwd === 'string' ? f.cwd : null,
-    limitResetsAt: resetsAt ?? null,
-  }
+  out.kind = 'usage'
+  setKeyText(
+    out,
+    typeof f.messageId === 'string' ? f.messageId : null,
+    typeof f.requestId === 'string' ? f.requestId : null,
+  )
+  out.model = model || 'unknown'
+  out.sidechain = f.sidechain
+  out.input = input
+  out.output = output
+  out.cacheWrite5m = cacheWrite - cacheWrite1h
+  out.cacheWrite1h = cacheWrite1h
+  out.cacheRead = count(usage.cache_read_input_tokens) ?? 0
+  out.sessionId = typeof f.sessionId === 'string' ? f.sessionId : null
+  out.cwd = typeof f.cwd === 'string' ? f.cwd : null
+  return out
 }

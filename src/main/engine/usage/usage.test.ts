@@ -28,7 +28,7 @@ import { summarize, summarizeAt, summaryBase } from './summary'
 import { EntryTable } from './entryTable'
 import { createUsageService } from './usageService'
 import { watchTree } from './treeWatcher'
-import { parseFast, parseFully, parseTranscriptLine } from './transcriptLine'
+import { LineRecord, parseFast, parseFully, parseTranscriptLine } from './transcriptLine'
 
 const T0 = Date.parse('2026-11-27T09:10:00Z')
 const at = (minutes: number) => new Date(T0 + minutes * 60_000)
@@ -182,6 +182,41 @@ describe('ingestion', () => {
     expect(totals(l)).toMatchObject({ input: 107, output: 253, entries: 2 })
   })
 
+  it('deduplicates on the ids however a line spells them, and keeps any key across a restart', () => {
+    const { transcript, ledger } = account()
+    // The same ids written plainly (the fast path) and with JSON escapes (the full parse); an id holding a
+    // newline, which must not break the index's newline-separated keys.
+    const spelled = (line: string, plain: string, escaped: string) => line.replace(`"${plain}"`, `"${escaped}"`)
+    appendLines(transcript, [
+      assistantLine({ time: at(0), messageId: 'mA', requestId: 'r/1', input: 100, output: 1 }),
+      spelled(
+        assistantLine({ time: at(0), messageId: 'mA', requestId: 'r/1', input: 100, output: 9 }),
+        'mA',
+        'm\\u0041',
+      ),
+      assistantLine({ time: at(1), messageId: 'two\nlines', requestId: 'r2', input: 7, output: 3 }),
+      spelled(
+        assistantLine({ time: at(1), messageId: 'two\nlines', requestId: 'r2', input: 7, output: 4 }),
+        'two\\nlines',
+        'two\\u000alines',
+      ),
+      assistantLine({ time: at(2), messageId: 'two', requestId: 'lines:r2', input: 1, output: 1 }),
+    ])
+    const first = ledger()
+    first.ingest()
+    expect(totals(first)).toMatchObject({ input: 108, output: 14, entries: 3 })
+    first.save()
+    // After a restart, later copies of both responses still find their rows (a better one replaces it).
+    appendLines(transcript, [
+      assistantLine({ time: at(0), messageId: 'mA', requestId: 'r/1', input: 100, output: 20 }),
+      assistantLine({ time: at(1), messageId: 'two\nlines', requestId: 'r2', input: 7, output: 2 }),
+    ])
+    const second = ledger()
+    expect(second.table.size).toBe(3)
+    second.ingest()
+    expect(totals(second)).toMatchObject({ input: 108, output: 25, entries: 3 })
+  })
+
   it('does not double count lines a resumed session copied into a new file, and prefers the main chain', () => {
     const { configDir, transcript, ledger } = account()
     const original = [
@@ -261,8 +296,8 @@ describe('ingestion', () => {
     ]
     appendLines(transcript, lines)
     const offered: [string, number | undefined][] = []
-    new LineReader().read(transcript, 0, statSync(transcript).size, (line, _final, _limit, usageAt) => {
-      offered.push([line.toString(), usageAt])
+    new LineReader().read(transcript, 0, statSync(transcript).size, (bytes, start, end, _final, _limit, usageAt) => {
+      offered.push([bytes.toString('utf8', start, end), usageAt - start])
     })
     expect(offered.map(([line]) => line)).toEqual([lines[0], lines[2]])
     for (const [line, usageAt] of offered) expect(usageAt).toBe(Buffer.from(line).lastIndexOf('"usage"'))
@@ -513,8 +548,8 @@ describe('summary', () => {
     let seed = 7
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     const line = (key: string | null, time: number, output: number, sidechain = false) => ({
-      kind: 'usage' as const,
-      key,
+      key: Buffer.from(key ?? ''),
+      keyLength: Buffer.byteLength(key ?? ''),
       time,
       model: ['claude-sonnet-4-5', 'claude-opus-4-5', 'claude-opus-9-x'][Math.floor(random() * 3)]!,
       sidechain,
@@ -525,7 +560,6 @@ describe('summary', () => {
       cacheRead: Math.floor(random() * 20000),
       sessionId: 's',
       cwd: '/p',
-      limitResetsAt: null,
     })
     let t = T0 - 20 * 86_400_000
     let n = 0
@@ -647,7 +681,7 @@ describe('fast line parsing', () => {
         compared++
         if (line.includes('"type":"assistant"') && !line.includes('usage limit')) {
           // The fast path must really be taken for the layout Claude Code writes, not fall back silently.
-          expect(parseFast(Buffer.from(line))).toBeDefined()
+          expect(parseFast(Buffer.from(line), new LineRecord())).toBe(true)
           fast++
         }
       }
@@ -723,8 +757,8 @@ describe('fast line parsing', () => {
         expect(parseTranscriptLine(line, false, usageAt)).toEqual(parseFully(line))
     }
     // The plain variants still take the fast path.
-    expect(parseFast(Buffer.from(tricky[6]!))).toBeDefined()
-    expect(parseFast(Buffer.from(tricky[8]!))).toBeDefined()
+    expect(parseFast(Buffer.from(tricky[6]!), new LineRecord())).toBe(true)
+    expect(parseFast(Buffer.from(tricky[8]!), new LineRecord())).toBe(true)
     expect(parseTranscriptLine(JSON.stringify(base))).toMatchObject({
       key: 'm:r',
       sidechain: true,
