@@ -71,27 +71,3 @@ export function bytesAre(b: Uint8Array, p: number, e: number, expected: Uint8Arr
   for (let i = 0; i < expected.length; i++) if (b[p + i] !== expected[i]) return false
   return true
 }
-
-/** True when the key whose opening quote is at `p` (and closing quote at `keyEnd - 1`) equals `key`. */
-export function keyIs(b: Uint8Array, p: number, keyEnd: number, key: Uint8Array): boolean {
-  return bytesAre(b, p + 1, keyEnd - 1, key)
-}
-
-/** Where the last member read by `readMember` lies: key quotes at `key` and `keyEnd - 1`, value in [value, valueEnd). */
-export const member = { key: 0, keyEnd: 0, value: 0, valueEnd: 0 }
-
-/**
- * Reads the member whose key's opening quote is at `p` into `member` (no closures, no allocation: this
- * runs for every usage line). Returns the index just after its value (a `,` or `}` in valid JSON), or -1.
- */
-export function readMember(b: Uint8Array, p: number, end: number): number {
-  if (b[p] !== QUOTE) return -1
-  const keyEnd = stringEnd(b, p, end)
-  if (keyEnd < 0 || b[keyEnd] !== COLON) return -1
-  const stop = valueEnd(b, keyEnd + 1, end)
-  member.key = p
-  member.keyEnd = keyEnd
-  member.value = keyEnd + 1
-  member.valueEnd = stop
-  return stop
-}

@@ -42,7 +42,7 @@ function limitResetIn(content: unknown): number | undefined {
   return undefined
 }
 
-import { bytesAre, digitsAt, member, readMember, stringAt, stringEnd, valueEnd } from './jsonBytes'
+import { bytesAre, digitsAt, stringAt, stringEnd, valueEnd } from './jsonBytes'
 import type { UsageEntry } from './entryTable'
 
 /**
@@ -218,6 +218,9 @@ const COMMA = 44
 const OPEN_BRACE = 123
 const CLOSE_BRACE = 125
 const SPACE = 32
+const ZERO = 48
+const NINE = 57
+const T_LOWER = 116
 const TILDE = 126
 const NONE = -2 // a field not present (distinct from -1, a value that is not plain digits)
 
@@ -226,29 +229,89 @@ const NONE = -2 // a field not present (distinct from -1, a value that is not pl
  * their bytes stay the same.
  */
 class RepeatedString {
+  /** The last string's bytes, quotes included. */
   private bytes = Buffer.alloc(0)
-  private text = ''
-  /** The string whose quotes are at `p` and `e - 1`. */
-  at(b: Buffer, p: number, e: number): string {
-    if (!bytesAre(b, p, e, this.bytes)) {
-      this.text = stringAt(b, p, e)
-      this.bytes = Buffer.from(b.subarray(p, e))
-    }
-    return this.text
+  text = ''
+  /**
+   * Reads the string whose opening quote is at `p` into `text`; returns the index just after it, -1 if
+   * it does not end before `end`. The last string's bytes are compared first: equal, they end this one
+   * where they ended (its closing quote is unescaped here as it was there) and nothing is decoded.
+   */
+  read(b: Buffer, p: number, end: number): number {
+    const known = this.bytes
+    const e = p + known.length
+    if (known.length > 0 && e <= end && bytesAre(b, p, e, known)) return e
+    const stop = stringEnd(b, p, end)
+    if (stop < 0) return -1
+    this.text = stringAt(b, p, stop)
+    this.bytes = Buffer.from(b.subarray(p, stop))
+    return stop
   }
 }
 const repeated = { session: new RepeatedString(), cwd: new RepeatedString(), model: new RepeatedString() }
 
 /**
- * True when the string whose quotes are at `p` and `e - 1` is printable ASCII without escapes: its bytes
- * are then exactly what JSON.stringify writes for it (the spelling dedupe keys use).
+ * The index just after the string whose opening quote is at `p`, if it is printable ASCII without escapes
+ * (its bytes are then exactly what JSON.stringify writes for it: the spelling dedupe keys use); -1 otherwise.
  */
-function isPlainAscii(b: Buffer, p: number, e: number): boolean {
-  for (let i = p + 1; i < e - 1; i++) {
+function plainAsciiEnd(b: Buffer, p: number, end: number): number {
+  for (let i = p + 1; i < end; i++) {
     const c = b[i]!
-    if (c < SPACE || c > TILDE || c === BACKSLASH) return false
+    if (c === QUOTE) return i + 1
+    if (c < SPACE || c > TILDE || c === BACKSLASH) return -1
   }
-  return true
+  return -1
+}
+
+/** The count read last by countEnd. */
+let countRead = 0
+
+/**
+ * Reads a token count at `p`, plain digits followed by `,` or `}`, into countRead; returns the index just
+ * after the digits, or -1 for anything else (the full parse judges it).
+ */
+function countEnd(b: Buffer, p: number, end: number): number {
+  let n = 0
+  let i = p
+  for (; i < end; i++) {
+    const c = b[i]!
+    if (c < ZERO || c > NINE) break
+    n = n * 10 + (c - ZERO)
+  }
+  if (i === p || i - p > 15 || (b[i] !== COMMA && b[i] !== CLOSE_BRACE)) return -1
+  countRead = n
+  return i
+}
+
+/** The 1-hour count read last by breakdownEnd: NONE if absent. */
+let oneHourRead = NONE
+
+/**
+ * Reads the `cache_creation` breakdown object at `p` (its 1-hour count into oneHourRead); returns the
+ * index just after it, or -1 when it is not an object whose 1-hour count (if any) is plain digits.
+ */
+function breakdownEnd(b: Buffer, p: number, end: number): number {
+  if (b[p] !== OPEN_BRACE) return -1
+  let found = NONE
+  let q = p + 1
+  if (b[q] === CLOSE_BRACE) q++
+  else
+    for (;;) {
+      if (b[q] !== QUOTE) return -1
+      const keyEnd = stringEnd(b, q, end)
+      if (keyEnd < 0 || b[keyEnd] !== COLON) return -1
+      const v = keyEnd + 1
+      if (keyOf(b, q, keyEnd) === ONE_HOUR) {
+        q = countEnd(b, v, end)
+        found = countRead
+      } else q = valueEnd(b, v, end)
+      if (q < 0) return -1
+      const next = b[q++]
+      if (next === CLOSE_BRACE) break
+      if (next !== COMMA) return -1
+    }
+  oneHourRead = found
+  return q
 }
 
 /** Room for `length` key bytes in the record. */
@@ -287,13 +350,13 @@ function setKeyText(out: LineRecord, messageId: string | null, requestId: string
  * Claude Code writes assistant lines with a fixed layout: `{…,"isSidechain":…,"message":{"id","type",
  * "role","model","content":[…],…,"usage":{…},…},"requestId",…,"type":"assistant",…,"timestamp",…}`.
  * Most of a line is its content, which usage does not need: this walks the members before the content
- * and from the usage object on, all on the bytes of `b[start, end)`, making nothing but the strings the
- * record needs (and those only when they differ from the line before). Anything unexpected (another
- * layout, an API error, a missing field, a token count that is not plain digits, an id that is not plain
- * ASCII) returns false and the line is parsed in full. Tests check both paths agree on every line of a
- * generated corpus, of the real CLI's transcripts and of hand-made tricky lines. The caller has already
- * ruled out the limit text; `usageAt` is where the line's last `"usage"` starts, if the caller knows
- * (-1 otherwise; it is checked here).
+ * and from the usage object on, all on the bytes of `b[start, end)`, each value once, making nothing but
+ * the strings the record needs (and those only when they differ from the line before). Anything
+ * unexpected (another layout, an API error, a missing field, a token count that is not plain digits, an
+ * id that is not plain ASCII) returns false and the line is parsed in full. Tests check both paths agree
+ * on every line of a generated corpus, of the real CLI's transcripts and of hand-made tricky lines. The
+ * caller has already ruled out the limit text; `usageAt` is where the line's last `"usage"` starts, if
+ * the caller knows (-1 otherwise; it is checked here).
  */
 export function parseFast(b: Buffer, out: LineRecord, start = 0, end = b.length, usageAt = -1): boolean {
   if (b[start] !== OPEN_BRACE) return false
@@ -303,7 +366,7 @@ export function parseFast(b: Buffer, out: LineRecord, start = 0, end = b.length,
   let sidechain = false
   let messageId = -1
   let messageIdEnd = -1
-  let model: string | undefined
+  let model = false
   let inMessage = false
   for (let p = start + 1; ;) {
     if (b[p] !== QUOTE) return false
@@ -311,35 +374,35 @@ export function parseFast(b: Buffer, out: LineRecord, start = 0, end = b.length,
     if (keyEnd < 0 || b[keyEnd] !== COLON) return false
     const v = keyEnd + 1
     const key = keyOf(b, p, keyEnd)
-    if (inMessage && key === CONTENT) {
-      contentAt = p
-      break
-    }
-    if (!inMessage && key === MESSAGE) {
+    let ve: number
+    if (inMessage) {
+      if (key === CONTENT) {
+        contentAt = p
+        break
+      }
+      if (key === ID) {
+        ve = b[v] === QUOTE ? plainAsciiEnd(b, v, end) : -1
+        messageId = v
+        messageIdEnd = ve
+      } else if (key === MODEL) {
+        ve = b[v] === QUOTE ? repeated.model.read(b, v, end) : -1
+        model = true
+      } else ve = valueEnd(b, v, end)
+    } else if (key === MESSAGE) {
       if (b[v] !== OPEN_BRACE) return false
       inMessage = true
       p = v + 1
       continue
-    }
-    const ve = valueEnd(b, v, end)
-    if (ve < 0 || b[ve] !== COMMA) return false
-    if (inMessage) {
-      if (key === ID) {
-        if (b[v] !== QUOTE || !isPlainAscii(b, v, ve)) return false
-        messageId = v
-        messageIdEnd = ve
-      } else if (key === MODEL) {
-        if (b[v] !== QUOTE || !isPlainAscii(b, v, ve)) return false
-        model = repeated.model.at(b, v, ve)
-      }
     } else if (key === IS_SIDECHAIN) {
-      if (bytesAre(b, v, ve, TRUE)) sidechain = true
-      else if (bytesAre(b, v, ve, FALSE)) sidechain = false
-      else return false
+      sidechain = b[v] === T_LOWER
+      ve = v + (sidechain ? TRUE.length : FALSE.length)
+      if (!bytesAre(b, v, ve, sidechain ? TRUE : FALSE)) return false
     } else if (key === ERROR) return false
+    else ve = valueEnd(b, v, end)
+    if (ve < 0 || b[ve] !== COMMA) return false
     p = ve + 1
   }
-  if (messageId < 0 || model === undefined) return false
+  if (messageId < 0 || !model) return false
   // The usage object of the message (after the content): the caller's find, or the last one.
   if (usageAt < start || !bytesAre(b, usageAt, usageAt + USAGE_OBJECT.length, USAGE_OBJECT))
     usageAt = start + b.subarray(start, end).lastIndexOf(USAGE_OBJECT)
@@ -354,18 +417,28 @@ export function parseFast(b: Buffer, out: LineRecord, start = 0, end = b.length,
   if (b[p] === CLOSE_BRACE) p++
   else
     for (;;) {
-      p = readMember(b, p, end)
-      if (p < 0) return false
-      const { key: k, keyEnd: ke, value: v, valueEnd: ve } = member
-      const key = keyOf(b, k, ke)
-      if (key === INPUT) input = digitsAt(b, v, ve) ?? -1
-      else if (key === OUTPUT) output = digitsAt(b, v, ve) ?? -1
-      else if (key === CACHE_CREATION) cacheWrite = digitsAt(b, v, ve) ?? -1
-      else if (key === CACHE_READ) cacheRead = digitsAt(b, v, ve) ?? -1
-      else if (key === BREAKDOWN)
+      if (b[p] !== QUOTE) return false
+      const keyEnd = stringEnd(b, p, end)
+      if (keyEnd < 0 || b[keyEnd] !== COLON) return false
+      const v = keyEnd + 1
+      const key = keyOf(b, p, keyEnd)
+      if (key === INPUT || key === OUTPUT || key === CACHE_CREATION || key === CACHE_READ) {
+        p = countEnd(b, v, end)
+        if (key === INPUT) input = countRead
+        else if (key === OUTPUT) output = countRead
+        else if (key === CACHE_CREATION) cacheWrite = countRead
+        else cacheRead = countRead
+      } else if (key === BREAKDOWN) {
         // null (or a later null) means no breakdown, as JSON.parse would have it.
-        oneHour = bytesAre(b, v, ve, NULL) ? NONE : oneHourIn(b, v, ve)
-      if (input === -1 || output === -1 || cacheWrite === -1 || cacheRead === -1 || oneHour === -1) return false
+        if (bytesAre(b, v, v + NULL.length, NULL)) {
+          p = v + NULL.length
+          oneHour = NONE
+        } else {
+          p = breakdownEnd(b, v, end)
+          oneHour = oneHourRead
+        }
+      } else p = valueEnd(b, v, end)
+      if (p < 0) return false
       const next = b[p++]
       if (next === CLOSE_BRACE) break
       if (next !== COMMA) return false
@@ -374,7 +447,10 @@ export function parseFast(b: Buffer, out: LineRecord, start = 0, end = b.length,
   const afterUsage = b[p++]
   if (afterUsage === COMMA)
     for (;;) {
-      p = readMember(b, p, end)
+      if (b[p] !== QUOTE) return false
+      const keyEnd = stringEnd(b, p, end)
+      if (keyEnd < 0 || b[keyEnd] !== COLON) return false
+      p = valueEnd(b, keyEnd + 1, end)
       if (p < 0) return false
       const next = b[p++]
       if (next === CLOSE_BRACE) break
@@ -386,29 +462,38 @@ export function parseFast(b: Buffer, out: LineRecord, start = 0, end = b.length,
   let requestId = -1
   let requestIdEnd = -1
   let time = Number.NaN
-  let sessionId: string | undefined
-  let cwd: string | undefined
+  let sessionId = false
+  let cwd = false
   for (p++; ;) {
-    p = readMember(b, p, end)
-    if (p < 0) return false
-    const { key: k, keyEnd: ke, value: v, valueEnd: ve } = member
+    if (b[p] !== QUOTE) return false
+    const keyEnd = stringEnd(b, p, end)
+    if (keyEnd < 0 || b[keyEnd] !== COLON) return false
+    const v = keyEnd + 1
     const quoted = b[v] === QUOTE
-    const key = keyOf(b, k, ke)
-    if (key === TYPE) type = bytesAre(b, v, ve, ASSISTANT)
-    else if (key === REQUEST_ID) {
-      if (!quoted || !isPlainAscii(b, v, ve)) return false
+    const key = keyOf(b, p, keyEnd)
+    if (key === TYPE) {
+      p = valueEnd(b, v, end)
+      type = bytesAre(b, v, p, ASSISTANT)
+    } else if (key === REQUEST_ID) {
+      p = quoted ? plainAsciiEnd(b, v, end) : -1
       requestId = v
-      requestIdEnd = ve
-    } else if (key === TIMESTAMP) time = quoted ? timeAt(b, v, ve) : Number.NaN
-    else if (key === SESSION_ID) sessionId = quoted ? repeated.session.at(b, v, ve) : undefined
-    else if (key === CWD) cwd = quoted ? repeated.cwd.at(b, v, ve) : undefined
-    else if (key === IS_SIDECHAIN || key === ERROR) return false
+      requestIdEnd = p
+    } else if (key === TIMESTAMP) {
+      p = valueEnd(b, v, end)
+      time = quoted && p > 0 ? timeAt(b, v, p) : Number.NaN
+    } else if (key === SESSION_ID || key === CWD) {
+      p = quoted ? (key === CWD ? repeated.cwd : repeated.session).read(b, v, end) : valueEnd(b, v, end)
+      if (key === CWD) cwd = quoted
+      else sessionId = quoted
+    } else if (key === IS_SIDECHAIN || key === ERROR) return false
+    else p = valueEnd(b, v, end)
+    if (p < 0) return false
     const next = b[p++]
     if (next === CLOSE_BRACE) break
     if (next !== COMMA) return false
   }
   // Whatever the full parse would judge differently (a bad timestamp, missing counts) it judges itself.
-  if (p !== end || !type || requestId < 0 || sessionId === undefined || cwd === undefined) return false
+  if (p !== end || !type || requestId < 0 || !sessionId || !cwd) return false
   if (Number.isNaN(time) || input < 0 || output < 0) return false
   const written = cacheWrite < 0 ? 0 : cacheWrite
   // The 1-hour share comes from the breakdown; without one, every cache write is priced at the 5-minute rate.
@@ -416,15 +501,15 @@ export function parseFast(b: Buffer, out: LineRecord, start = 0, end = b.length,
   out.kind = 'usage'
   setKey(out, b, messageId, messageIdEnd, requestId, requestIdEnd)
   out.time = time
-  out.model = model || 'unknown'
+  out.model = repeated.model.text || 'unknown'
   out.sidechain = sidechain
   out.input = input
   out.output = output
   out.cacheWrite5m = written - written1h
   out.cacheWrite1h = written1h
   out.cacheRead = cacheRead < 0 ? 0 : cacheRead
-  out.sessionId = sessionId
-  out.cwd = cwd
+  out.sessionId = repeated.session.text
+  out.cwd = repeated.cwd.text
   out.limitResetsAt = Number.NaN
   return true
 }
@@ -472,23 +557,6 @@ function timeAt(b: Buffer, p: number, e: number): number {
       return Date.UTC(year, month - 1, day, hour, minute, second, ms)
   }
   return Date.parse(stringAt(b, p, e))
-}
-
-/** The 1-hour count in the `cache_creation` breakdown object at [p, e): NONE if absent, -1 if not plain digits. */
-function oneHourIn(bytes: Buffer, p: number, e: number): number {
-  if (bytes[p] !== OPEN_BRACE) return -1
-  if (bytes[p + 1] === CLOSE_BRACE) return p + 2 === e ? NONE : -1
-  let found = NONE
-  for (p++; ;) {
-    p = readMember(bytes, p, e)
-    if (p < 0) return -1
-    if (keyOf(bytes, member.key, member.keyEnd) === ONE_HOUR)
-      found = digitsAt(bytes, member.value, member.valueEnd) ?? -1
-    if (found === -1) return -1
-    const next = bytes[p++]
-    if (next === CLOSE_BRACE) return p === e ? found : -1
-    if (next !== COMMA) return -1
-  }
 }
 
 /**
