@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, readdirSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LineRecord, parseFast, parseFully, parseTranscriptLine } from '../src/main/engine/usage/transcriptLine'
 import { createUsageService } from '../src/main/engine/usage/usageService'
 import { runClaude } from './helpers/claude'
 import { startFakeAnthropic, type FakeUsage } from './helpers/fakeAnthropic'
@@ -56,9 +57,23 @@ describe('ingesting what the real Claude Code CLI writes', () => {
       )
     }
     // The transcripts are real files Claude Code wrote under projects/.
-    expect(
-      readdirSync(join(configDir, 'projects'), { recursive: true }).filter((n) => String(n).endsWith('.jsonl')),
-    ).toHaveLength(2)
+    const transcripts = readdirSync(join(configDir, 'projects'), { recursive: true, encoding: 'utf8' }).filter((n) =>
+      n.endsWith('.jsonl'),
+    )
+    expect(transcripts).toHaveLength(2)
+    // Every line reads the same through the fast path as through JSON.parse, and each usage line Claude
+    // Code wrote takes the fast path (its layout is the one the fast path knows, not a silent fallback).
+    let usageLines = 0
+    for (const file of transcripts)
+      for (const line of readFileSync(join(configDir, 'projects', file), 'utf8')
+        .split('\n')
+        .filter(Boolean)) {
+        expect(parseTranscriptLine(line)).toEqual(parseFully(line))
+        if (parseFully(line).kind !== 'usage') continue
+        expect(parseFast(Buffer.from(line), new LineRecord()), line).toBe(true)
+        usageLines++
+      }
+    expect(usageLines).toBeGreaterThanOrEqual(2)
 
     const env = { AUTH_POOL_HOME: join(root, 'home') }
     expect((await runCli(['accounts', 'add', '--name', 'real', '--config-dir', configDir], env)).code).toBe(0)
