@@ -20,7 +20,7 @@ const DEAD = 2
 const NEWLINE = 10
 
 /** FNV-1a of the key in `bytes[start, end)`. */
-function hashOf(bytes: Uint8Array, start: number, end: number): number {
+export function hashOf(bytes: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5
   for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193)
   return h >>> 0

@@ -25,7 +25,7 @@ import { AccountLedger } from './ledger'
 import { LineReader } from './lineReader'
 import { costUsd, createPriceBook, PRICES } from './pricing'
 import { summarize, summarizeAt, summaryBase } from './summary'
-import { EntryTable } from './entryTable'
+import { EntryTable, hashOf } from './entryTable'
 import { createUsageService } from './usageService'
 import { watchTree } from './treeWatcher'
 import { LineRecord, parseFast, parseFully, parseTranscriptLine } from './transcriptLine'
@@ -536,6 +536,97 @@ describe('tree watcher', () => {
     expect(recursive.follow(folders)).toBe(true)
     expect(recursive.folders()).toEqual([root])
     recursive.close()
+  })
+})
+
+describe('entry table', () => {
+  it('finds every key again through growth, rehashing and a restart from the index, as a Map would', () => {
+    const { configDir, ledger } = account()
+    let seed = 11
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    const reference = new Map<string, number>() // key → the output kept (the largest seen)
+    let unkeyed = 0
+    const entry = (key: string, output: number) => ({
+      key: Buffer.from(key),
+      keyLength: Buffer.byteLength(key),
+      time: T0 + random() * 3_600_000,
+      model: 'claude-sonnet-4-5',
+      sidechain: false,
+      input: 1,
+      output,
+      cacheWrite5m: 0,
+      cacheWrite1h: 0,
+      cacheRead: 0,
+      sessionId: 's',
+      cwd: '/p',
+    })
+    const addSome = (table: EntryTable, count: number) => {
+      for (let i = 0; i < count; i++) {
+        const r = random()
+        if (r < 0.05) {
+          table.add(entry('', 1), 0) // no key: never deduplicated
+          unkeyed++
+          continue
+        }
+        // Often a key seen before (as each response's later lines are), sometimes a new one; some keys
+        // share a prefix or differ only at the end, and some are long.
+        const n = r < 0.5 && reference.size > 0 ? Math.floor(random() * reference.size) : reference.size
+        const key = n % 7 === 0 ? `msg_${n}:${'r'.repeat(300)}${n}` : `msg_${n}:req_${n}`
+        const output = Math.floor(random() * 1000)
+        table.add(entry(key, output), 0)
+        reference.set(key, Math.max(reference.get(key) ?? -1, output))
+      }
+    }
+    const check = (table: EntryTable) => {
+      expect(table.size).toBe(reference.size + unkeyed)
+      let output = 0
+      for (let row = 0; row < table.size; row++) output += table.output[row]!
+      expect(output).toBe([...reference.values()].reduce((a, b) => a + b, 0) + unkeyed)
+    }
+    const first = ledger()
+    addSome(first.table, 6000) // past several doublings of the 1024-row start
+    check(first.table)
+    first.summaryBase(prices)
+    first.save()
+    const second = ledger()
+    expect(second.configDir).toBe(configDir)
+    expect(second.table.size).toBe(first.table.size)
+    addSome(second.table, 6000) // the key index rebuilt from the stored keys, then grown again
+    check(second.table)
+  })
+
+  it('tells apart two keys whose hashes collide', () => {
+    // Two keys of one length with the same 32-bit hash, found by the birthday bound among some 100,000.
+    const seen = new Map<number, string>()
+    let pair: [string, string] | undefined
+    for (let i = 0; !pair; i++) {
+      const key = `msg_${String(i).padStart(7, '0')}:req` // one length: only the bytes tell them apart
+      const bytes = Buffer.from(key)
+      const h = hashOf(bytes, 0, bytes.length)
+      const other = seen.get(h)
+      if (other) pair = [other, key]
+      else seen.set(h, key)
+    }
+    const table = new EntryTable()
+    const entry = (key: string, output: number) => ({
+      key: Buffer.from(key),
+      keyLength: key.length,
+      time: T0,
+      model: 'm',
+      sidechain: false,
+      input: 1,
+      output,
+      cacheWrite5m: 0,
+      cacheWrite1h: 0,
+      cacheRead: 0,
+      sessionId: 's',
+      cwd: null,
+    })
+    table.add(entry(pair[0], 1), 0)
+    table.add(entry(pair[1], 2), 0)
+    table.add(entry(pair[0], 3), 0) // a later line of the first: replaces its row, not the other's
+    expect(table.size).toBe(2)
+    expect([table.output[0], table.output[1]]).toEqual([3, 2])
   })
 })
 
