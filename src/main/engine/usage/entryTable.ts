@@ -52,7 +52,9 @@ export class EntryTable {
    * Where each row's key ends in keyText (at its newline), each key's hash, and an open-addressing table
    * of row + 1 by hash (0: free). Built on first need: a warm restart with no new lines never needs them.
    */
-  private keyEnd: Uint32Array | undefined = new Uint32Array(1024)
+  private keyEnd = new Uint32Array(1024)
+  /** False after loading keys from an index, until keyIndex builds the three from them. */
+  private keysIndexed = true
   private keyHash = new Uint32Array(1024)
   private slots = new Int32Array(2048)
   models: string[] = []
@@ -68,6 +70,15 @@ export class EntryTable {
    */
   changedFrom = Infinity
   private modelIds = new Map<string, number>()
+  /**
+   * The last model and session looked up and their ids (-1: none yet). Consecutive lines nearly always
+   * share both, and a map lookup per line, with the optimized code that depends on it, costs more than
+   * this check (cold ingest: 2-3% of its time).
+   */
+  private lastModel = ''
+  private lastModelId = -1
+  private lastSession = ''
+  private lastSessionId = -1
   private sessionIds = new Map<string, number>()
 
   private grow(): void {
@@ -88,7 +99,7 @@ export class EntryTable {
     this.file = resize(this.file)
     this.flags = resize(this.flags)
     this.orderRows = resize(this.orderRows)
-    this.keyEnd = resize(this.keyEnd!)
+    this.keyEnd = resize(this.keyEnd)
     this.keyHash = resize(this.keyHash)
   }
 
@@ -115,7 +126,7 @@ export class EntryTable {
 
   /** Builds the key ends, hashes and slots of a table loaded from an index. */
   private keyIndex(): Uint32Array {
-    if (this.keyEnd) return this.keyEnd
+    if (this.keysIndexed) return this.keyEnd
     const capacity = Math.max(1024, this.time.length)
     const ends = new Uint32Array(capacity)
     const text = this.keyText
@@ -125,6 +136,7 @@ export class EntryTable {
     this.keyHash = new Uint32Array(capacity)
     for (let r = 0, start = 0; r < this.size; start = ends[r++]! + 1) this.keyHash[r] = hashOf(text, start, ends[r]!)
     this.keyEnd = ends
+    this.keysIndexed = true
     this.rehash()
     return ends
   }
@@ -145,13 +157,13 @@ export class EntryTable {
   }
 
   private keyLengthOf(row: number): number {
-    const ends = this.keyEnd!
+    const ends = this.keyEnd
     return ends[row]! - (row === 0 ? 0 : ends[row - 1]! + 1)
   }
 
   /** The row holding this key, or -1. */
   private find(key: Uint8Array, length: number, hash: number): number {
-    const ends = this.keyEnd!
+    const ends = this.keyEnd
     const text = this.keyText
     const mask = this.slots.length - 1
     for (let i = hash & mask; this.slots[i] !== 0; i = (i + 1) & mask) {
@@ -176,7 +188,7 @@ export class EntryTable {
     const text = this.keyText
     for (let i = 0; i < length; i++) text[this.keyTextLength + i] = key[i]!
     this.keyTextLength += length
-    this.keyEnd![row] = this.keyTextLength
+    this.keyEnd[row] = this.keyTextLength
     this.keyText[this.keyTextLength++] = NEWLINE
     this.keyHash[row] = hash
     if (length === 0) return
@@ -201,20 +213,24 @@ export class EntryTable {
   }
 
   modelId(model: string): number {
+    if (model === this.lastModel && this.lastModelId >= 0) return this.lastModelId
     if (this.modelIds.size !== this.models.length) this.models.forEach((m, i) => this.modelIds.set(m, i))
-    return this.intern(this.modelIds, this.models, model)
+    this.lastModel = model
+    return (this.lastModelId = this.intern(this.modelIds, this.models, model))
   }
 
   private sessionId(id: string | null, cwd: string | null): number {
-    if (this.sessionIds.size !== this.sessions.length) this.sessions.forEach((s, i) => this.sessionIds.set(s.id, i))
     const key = id ?? ''
+    if (key === this.lastSession && this.lastSessionId >= 0) return this.lastSessionId
+    if (this.sessionIds.size !== this.sessions.length) this.sessions.forEach((s, i) => this.sessionIds.set(s.id, i))
     let found = this.sessionIds.get(key)
     if (found === undefined) {
       found = this.sessions.length
       this.sessions.push({ id: key, cwd })
       this.sessionIds.set(key, found)
     }
-    return found
+    this.lastSession = key
+    return (this.lastSessionId = found)
   }
 
   private total(row: number): number {
@@ -306,6 +322,6 @@ export class EntryTable {
   loadKeysBytes(bytes: Uint8Array): void {
     this.keyText = bytes
     this.keyTextLength = bytes.length
-    this.keyEnd = undefined
+    this.keysIndexed = false
   }
 }

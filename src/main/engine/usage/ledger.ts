@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, sep } from 'node:path'
 import { writeFileAtomic } from '../../store/atomicFile'
 import { EntryTable } from './entryTable'
-import { LineReader } from './lineReader'
+import { LineReader, type LineHandler } from './lineReader'
 import { LineRecord, readTranscriptLine } from './transcriptLine'
 import type { PriceBook } from './pricing'
 import { baseFits, summaryBase, type SummaryBase } from './summary'
@@ -121,6 +121,14 @@ function listTranscripts(
 const reader = new LineReader()
 /** Likewise one record for the line being read. */
 const record = new LineRecord()
+/** The ledger whose file that reader is reading (reads never overlap). */
+let readingInto: AccountLedger | undefined
+/**
+ * The reader's handler: one function for every ledger and file of the thread. The reader's optimized code
+ * is specialized on the function it calls; a closure per ledger or per file would throw it away each time.
+ */
+const countLine: LineHandler = (bytes, start, end, final, mentionsLimit, usageAt) =>
+  readingInto!.countLine(bytes, start, end, final, mentionsLimit, usageAt)
 
 /**
  * One account's usage ledger: which bytes of which transcript have been read, and the deduplicated
@@ -135,33 +143,8 @@ export class AccountLedger {
   private listings = new Map<string, DirListing>()
   private dirty = false
 
-  /** The file being read, for onLine. */
+  /** The file being read, for countLine. */
   private reading: FileState | undefined
-
-  /**
-   * Counts one line of the file being read: one handler per ledger, not a closure per file (the
-   * optimized reader would be thrown away each time it saw a new one).
-   */
-  private readonly onLine = (
-    bytes: Buffer,
-    start: number,
-    end: number,
-    final: boolean,
-    mentionsLimit: boolean,
-    usageAt: number,
-  ) => {
-    const file = this.reading!
-    const line = readTranscriptLine(bytes, start, end, record, mentionsLimit, usageAt)
-    if (line.kind === 'invalid') {
-      if (!final) file.invalid++
-      return false
-    }
-    if (line.kind === 'usage') {
-      this.table.add(line, file.id)
-      if (!Number.isNaN(line.limitResetsAt)) this.addLimit({ time: line.time, resetsAt: line.limitResetsAt })
-    } else if (line.kind === 'limit') this.addLimit({ time: line.time, resetsAt: line.limitResetsAt })
-    return true
-  }
 
   constructor(
     readonly configDir: string,
@@ -252,8 +235,9 @@ export class AccountLedger {
     if (stat.size === file.offset && file.size === stat.size && !file.error) return 0
     let result
     this.reading = file
+    readingInto = this
     try {
-      result = reader.read(path, file.offset, stat.size, this.onLine)
+      result = reader.read(path, file.offset, stat.size, countLine)
     } catch (error) {
       return this.fileError(path, error)
     }
@@ -263,6 +247,28 @@ export class AccountLedger {
     file.error = null
     this.dirty = true
     return result.bytesRead
+  }
+
+  /** Counts one line of the file being read (see countLine above). */
+  countLine(
+    bytes: Buffer,
+    start: number,
+    end: number,
+    final: boolean,
+    mentionsLimit: boolean,
+    usageAt: number,
+  ): boolean {
+    const file = this.reading!
+    const line = readTranscriptLine(bytes, start, end, record, mentionsLimit, usageAt)
+    if (line.kind === 'invalid') {
+      if (!final) file.invalid++
+      return false
+    }
+    if (line.kind === 'usage') {
+      this.table.add(line, file.id)
+      if (!Number.isNaN(line.limitResetsAt)) this.addLimit({ time: line.time, resetsAt: line.limitResetsAt })
+    } else if (line.kind === 'limit') this.addLimit({ time: line.time, resetsAt: line.limitResetsAt })
+    return true
   }
 
   private fileError(path: string, error: unknown): number {
