@@ -1,5 +1,5 @@
-/** One usage line as the table takes it (the line reader's record, reused from line to line). */
-export interface UsageEntry {
+/** What one usage line says, whatever form its dedupe key takes. */
+export interface UsageFields {
   readonly time: number
   readonly model: string
   readonly sidechain: boolean
@@ -10,6 +10,10 @@ export interface UsageEntry {
   readonly cacheRead: number
   readonly sessionId: string | null
   readonly cwd: string | null
+}
+
+/** One usage line as the table takes it (the line reader's record, reused from line to line). */
+export interface UsageEntry extends UsageFields {
   /** The dedupe key (see transcriptLine.ts's LineRecord) is `key[0, keyLength)`; 0 when the line has none. */
   readonly key: Uint8Array
   readonly keyLength: number

@@ -121,14 +121,28 @@ function listTranscripts(
 const reader = new LineReader()
 /** Likewise one record for the line being read. */
 const record = new LineRecord()
-/** The ledger whose file that reader is reading (reads never overlap). */
+/** The ledger and file that reader is reading (reads never overlap). */
 let readingInto: AccountLedger | undefined
+let readingFile: FileState | undefined
 /**
- * The reader's handler: one function for every ledger and file of the thread. The reader's optimized code
- * is specialized on the function it calls; a closure per ledger or per file would throw it away each time.
+ * The reader's handler, counting one line into the ledger and file being read: one function for every
+ * ledger and file of the thread. The reader's optimized code is specialized on the function it calls; a
+ * closure per ledger or per file would throw it away each time.
  */
-const countLine: LineHandler = (bytes, start, end, final, mentionsLimit, usageAt) =>
-  readingInto!.countLine(bytes, start, end, final, mentionsLimit, usageAt)
+const countLine: LineHandler = (bytes, start, end, final, mentionsLimit, usageAt) => {
+  const ledger = readingInto!
+  const file = readingFile!
+  const line = readTranscriptLine(bytes, start, end, record, mentionsLimit, usageAt)
+  if (line.kind === 'invalid') {
+    if (!final) file.invalid++
+    return false
+  }
+  if (line.kind === 'usage') {
+    ledger.table.add(line, file.id)
+    if (!Number.isNaN(line.limitResetsAt)) ledger.addLimit({ time: line.time, resetsAt: line.limitResetsAt })
+  } else if (line.kind === 'limit') ledger.addLimit({ time: line.time, resetsAt: line.limitResetsAt })
+  return true
+}
 
 /**
  * One account's usage ledger: which bytes of which transcript have been read, and the deduplicated
@@ -142,9 +156,6 @@ export class AccountLedger {
   private base: SummaryBase | undefined
   private listings = new Map<string, DirListing>()
   private dirty = false
-
-  /** The file being read, for countLine. */
-  private reading: FileState | undefined
 
   constructor(
     readonly configDir: string,
@@ -234,8 +245,8 @@ export class AccountLedger {
     file.gone = false
     if (stat.size === file.offset && file.size === stat.size && !file.error) return 0
     let result
-    this.reading = file
     readingInto = this
+    readingFile = file
     try {
       result = reader.read(path, file.offset, stat.size, countLine)
     } catch (error) {
@@ -247,28 +258,6 @@ export class AccountLedger {
     file.error = null
     this.dirty = true
     return result.bytesRead
-  }
-
-  /** Counts one line of the file being read (see countLine above). */
-  countLine(
-    bytes: Buffer,
-    start: number,
-    end: number,
-    final: boolean,
-    mentionsLimit: boolean,
-    usageAt: number,
-  ): boolean {
-    const file = this.reading!
-    const line = readTranscriptLine(bytes, start, end, record, mentionsLimit, usageAt)
-    if (line.kind === 'invalid') {
-      if (!final) file.invalid++
-      return false
-    }
-    if (line.kind === 'usage') {
-      this.table.add(line, file.id)
-      if (!Number.isNaN(line.limitResetsAt)) this.addLimit({ time: line.time, resetsAt: line.limitResetsAt })
-    } else if (line.kind === 'limit') this.addLimit({ time: line.time, resetsAt: line.limitResetsAt })
-    return true
   }
 
   private fileError(path: string, error: unknown): number {
@@ -306,7 +295,8 @@ export class AccountLedger {
     return this.base
   }
 
-  private addLimit(hit: LimitHit): void {
+  /** Records a usage-limit hit (once, however many lines repeat it). */
+  addLimit(hit: LimitHit): void {
     if (this.limits.some((l) => l.time === hit.time && l.resetsAt === hit.resetsAt)) return
     this.limits.push(hit)
     this.limits.sort((a, b) => a.time - b.time)

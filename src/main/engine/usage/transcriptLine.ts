@@ -1,25 +1,18 @@
+import type { UsageEntry, UsageFields } from './entryTable'
+import { bytesAre, digitsAt, stringAt, stringEnd, valueEnd } from './jsonBytes'
+
 /** What one transcript line means for usage. */
 export type TranscriptLine =
-  | {
+  | (UsageFields & {
       readonly kind: 'usage'
       /**
        * `message.id`, `:`, `requestId`, each as JSON.stringify writes it; null when either is missing (then
        * the line is never deduplicated).
        */
       readonly key: string | null
-      readonly time: number
-      readonly model: string
-      readonly sidechain: boolean
-      readonly input: number
-      readonly output: number
-      readonly cacheWrite5m: number
-      readonly cacheWrite1h: number
-      readonly cacheRead: number
-      readonly sessionId: string | null
-      readonly cwd: string | null
       /** Set on the synthetic line Claude Code writes when the account hit its limit. */
       readonly limitResetsAt: number | null
-    }
+    })
   | { readonly kind: 'limit'; readonly time: number; readonly resetsAt: number }
   | { readonly kind: 'other' }
   | { readonly kind: 'invalid'; readonly reason: string }
@@ -41,9 +34,6 @@ function limitResetIn(content: unknown): number | undefined {
   }
   return undefined
 }
-
-import { bytesAre, digitsAt, stringAt, stringEnd, valueEnd } from './jsonBytes'
-import type { UsageEntry } from './entryTable'
 
 /**
  * What one line holds for usage, filled in place by `readTranscriptLine`: one record per reader, reused

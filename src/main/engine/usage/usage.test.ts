@@ -25,7 +25,7 @@ import { AccountLedger } from './ledger'
 import { LineReader } from './lineReader'
 import { costUsd, createPriceBook, PRICES } from './pricing'
 import { summarize, summarizeAt, summaryBase } from './summary'
-import { EntryTable, hashOf } from './entryTable'
+import { EntryTable, hashOf, type UsageEntry, type UsageFields } from './entryTable'
 import { createUsageService } from './usageService'
 import { watchTree } from './treeWatcher'
 import { LineRecord, parseFast, parseFully, parseTranscriptLine } from './transcriptLine'
@@ -64,6 +64,24 @@ function totals(ledger: AccountLedger, now = T0 + 3_600_000) {
     { input: 0, output: 0, cost: 0, entries: 0 },
   )
   return { ...sum, summary: s }
+}
+
+/** A usage line as the reader hands it to the table: the key as bytes ('' for none), the rest given or plain. */
+function usageEntry(key: string, fields: Partial<UsageFields> & { time: number }): UsageEntry {
+  return {
+    key: Buffer.from(key),
+    keyLength: Buffer.byteLength(key),
+    model: 'claude-sonnet-4-5',
+    sidechain: false,
+    input: 1,
+    output: 0,
+    cacheWrite5m: 0,
+    cacheWrite1h: 0,
+    cacheRead: 0,
+    sessionId: 's',
+    cwd: '/p',
+    ...fields,
+  }
 }
 
 describe('pricing', () => {
@@ -546,20 +564,7 @@ describe('entry table', () => {
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     const reference = new Map<string, number>() // key → the output kept (the largest seen)
     let unkeyed = 0
-    const entry = (key: string, output: number) => ({
-      key: Buffer.from(key),
-      keyLength: Buffer.byteLength(key),
-      time: T0 + random() * 3_600_000,
-      model: 'claude-sonnet-4-5',
-      sidechain: false,
-      input: 1,
-      output,
-      cacheWrite5m: 0,
-      cacheWrite1h: 0,
-      cacheRead: 0,
-      sessionId: 's',
-      cwd: '/p',
-    })
+    const entry = (key: string, output: number) => usageEntry(key, { time: T0 + random() * 3_600_000, output })
     const addSome = (table: EntryTable, count: number) => {
       for (let i = 0; i < count; i++) {
         const r = random()
@@ -608,20 +613,7 @@ describe('entry table', () => {
       else seen.set(h, key)
     }
     const table = new EntryTable()
-    const entry = (key: string, output: number) => ({
-      key: Buffer.from(key),
-      keyLength: key.length,
-      time: T0,
-      model: 'm',
-      sidechain: false,
-      input: 1,
-      output,
-      cacheWrite5m: 0,
-      cacheWrite1h: 0,
-      cacheRead: 0,
-      sessionId: 's',
-      cwd: null,
-    })
+    const entry = (key: string, output: number) => usageEntry(key, { time: T0, output })
     table.add(entry(pair[0], 1), 0)
     table.add(entry(pair[1], 2), 0)
     table.add(entry(pair[0], 3), 0) // a later line of the first: replaces its row, not the other's
@@ -638,20 +630,17 @@ describe('summary', () => {
     const table = new EntryTable()
     let seed = 7
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
-    const line = (key: string | null, time: number, output: number, sidechain = false) => ({
-      key: Buffer.from(key ?? ''),
-      keyLength: Buffer.byteLength(key ?? ''),
-      time,
-      model: ['claude-sonnet-4-5', 'claude-opus-4-5', 'claude-opus-9-x'][Math.floor(random() * 3)]!,
-      sidechain,
-      input: Math.floor(random() * 5000),
-      output,
-      cacheWrite5m: Math.floor(random() * 900),
-      cacheWrite1h: Math.floor(random() * 300),
-      cacheRead: Math.floor(random() * 20000),
-      sessionId: 's',
-      cwd: '/p',
-    })
+    const line = (key: string | null, time: number, output: number, sidechain = false) =>
+      usageEntry(key ?? '', {
+        time,
+        model: ['claude-sonnet-4-5', 'claude-opus-4-5', 'claude-opus-9-x'][Math.floor(random() * 3)]!,
+        sidechain,
+        input: Math.floor(random() * 5000),
+        output,
+        cacheWrite5m: Math.floor(random() * 900),
+        cacheWrite1h: Math.floor(random() * 300),
+        cacheRead: Math.floor(random() * 20000),
+      })
     let t = T0 - 20 * 86_400_000
     let n = 0
     let base: ReturnType<typeof summaryBase> | undefined
