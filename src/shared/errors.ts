@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { clockTime } from './format'
 import { issuesFromZod, type ErrorCode, type ErrorValue, type FieldIssue } from './result'
 
 /** Base of every error we expect and can explain; anything else is a bug and maps to INTERNAL. */
@@ -69,7 +70,7 @@ export class PoolExhaustedError extends PoolError {
   ) {
     super(
       earliestFreeAt
-        ? `every account is at its limit (${detail}); the first frees up at ${earliestFreeAt}`
+        ? `every account is at its limit (${detail}); the first frees up at ${clockTime(earliestFreeAt)}`
         : `no account is available (${detail})`,
     )
     this.name = 'PoolExhaustedError'

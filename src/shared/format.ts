@@ -1,8 +1,27 @@
 // Formatting shared by the tray, notifications, the CLI and the dashboard, so they read the same.
 
-/** A time as HH:MM in the user's locale and time zone. */
-export const clockTime = (iso: string | null | undefined, missing = '—'): string =>
-  iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : missing
+/** Days since the epoch on the local calendar (a day starts at local midnight). */
+const localDay = (ms: number): number => {
+  const d = new Date(ms)
+  return Math.floor(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()) / 86_400_000)
+}
+
+/**
+ * A time as HH:MM in the user's locale and time zone, with its day when that is not today (as of `now`):
+ * "23:10 yesterday", "09:00 tomorrow", "14:00 on Tue" within the week, "14:00 on Dec 4" beyond (so it
+ * reads after "until", "at", "from"). A weekly limit frees up days ahead; "14:00" alone reads as today.
+ */
+export function clockTime(iso: string | null | undefined, missing = '—', now: number = Date.now()): string {
+  if (!iso) return missing
+  const at = new Date(iso)
+  const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+  const days = localDay(at.getTime()) - localDay(now)
+  if (days === 0) return time
+  if (days === 1) return `${time} tomorrow`
+  if (days === -1) return `${time} yesterday`
+  if (days > 1 && days < 7) return `${time} on ${at.toLocaleDateString([], { weekday: 'short' })}`
+  return `${time} on ${at.toLocaleDateString([], { month: 'short', day: 'numeric' })}`
+}
 
 export const money = (usd: number): string => `$${usd.toFixed(2)}`
 

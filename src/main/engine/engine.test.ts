@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { clockTime } from '../../shared/format'
 import { describe, expect, it } from 'vitest'
 import { ConflictError, NotFoundError, PoolExhaustedError, ValidationError } from '../../shared/errors'
 import { accountDir, testEngine } from '../../../test/helpers/enginePorts'
@@ -152,6 +153,7 @@ describe('allocation', () => {
     const error = (await errorOf(engine.allocate({}))) as PoolExhaustedError
     expect(error).toBeInstanceOf(PoolExhaustedError)
     expect(error.earliestFreeAt).toBe('2026-11-27T14:00:00.000Z')
+    expect(error.message).toContain(`the first frees up at ${clockTime('2026-11-27T14:00:00.000Z')}`)
     expect(Object.keys((await engine.sessions()) ?? {})).toHaveLength(0)
   })
 

@@ -21,7 +21,6 @@ type NewRecord = Omit<NotificationRecord, 'id' | 'at' | 'delivery' | 'attempts' 
 
 const DAY_MS = 86_400_000
 const KEEP_FIRED_MS = 8 * DAY_MS
-const hhmm = (iso: string | null) => clockTime(iso, 'unknown')
 
 const inScope = (rule: DeepReadonly<Rule>, accountId: string) =>
   rule.accounts === 'all' || rule.accounts.includes(accountId)
@@ -38,6 +37,8 @@ export function evaluateRulesInDraft(draft: StateDocument, ctx: RuleContext): No
   const rules = draft.rules.filter((r) => r.enabled)
   const accounts = draft.accounts
   const name = (id: string) => accounts.find((a) => a.id === id)?.name ?? id
+  /** A reset time as the notification reads it, with its day when that is not today. */
+  const hhmm = (iso: string | null) => clockTime(iso, 'unknown', ctx.now.getTime())
   const fire = (key: string) => {
     if (key in memory.fired) return false
     memory.fired[key] = nowIso
