@@ -65,7 +65,8 @@ export function standingOf(
   if (limitedUntil && limitedUntil > now) return unavailable('limited', 'Claude reported its usage limit', limitedUntil)
   if (blockRatio >= 1 || weekRatio >= 1) {
     const blockFree = blockRatio >= 1 ? usage.blockEndsAt : null
-    const weekFree = weekRatio >= 1 ? usage.weekFreesAt : null
+    // When enough of the week's spend has left the window (the oldest leaving may free too little).
+    const weekFree = weekRatio >= 1 ? (usage.weekUnderBudgetAt ?? usage.weekFreesAt) : null
     const reason =
       blockRatio >= 1 && weekRatio >= 1
         ? '5-hour and weekly budgets used'

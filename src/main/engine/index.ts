@@ -18,7 +18,7 @@ import {
 } from './allocation'
 import { Emitter } from './emitter'
 import { AllocationSchema, type AccountView, type Metrics, type PoolStatus } from '../../shared/schemas/pool'
-import { standingOf, type AccountStanding } from './health'
+import { effectiveBudgets, standingOf, type AccountStanding } from './health'
 import type { AccountUsage, EnginePorts, PoolNotification } from './ports'
 import { reconcileInDraft, type ReconcileOutcome } from './reconcile'
 import { loginExpiry } from './rules/credentials'
@@ -68,7 +68,16 @@ export function createEngine(ports: EnginePorts) {
   const reconcileCounters = { runs: 0, failures: 0, reaped: 0, expired: 0, reassigned: 0, pruned: 0 }
 
   function usageOf(doc: Doc): Map<string, AccountUsage> {
-    return new Map(doc.accounts.map((a) => [a.id, ports.usage.usageOf(a)]))
+    return new Map(
+      doc.accounts.map((a) => [
+        a.id,
+        ports.usage.usageOf({
+          id: a.id,
+          configDir: a.configDir,
+          weeklyBudgetUsd: effectiveBudgets(a, doc.settings).weekUsd,
+        }),
+      ]),
+    )
   }
 
   function standings(doc: Doc, now: Date, usage = usageOf(doc)): Map<string, AccountStanding> {

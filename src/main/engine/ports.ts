@@ -72,6 +72,12 @@ export interface AccountUsage {
   readonly weekCostUsd: number
   /** When the oldest spend in the rolling week drops out (frees weekly headroom), or null. */
   readonly weekFreesAt: Date | null
+  /**
+   * When the week's spend falls back under the account's weekly budget if nothing new is used (enough of
+   * it has left the window), or null when it is under already. Over the budget, this is when the account
+   * is free again; the oldest spend leaving (weekFreesAt) may free too little.
+   */
+  readonly weekUnderBudgetAt: Date | null
   /** Reset time announced by a usage-limit message, when one is in force. */
   readonly limitedUntil: Date | null
   /** Usage-limit hits in the last 7 days. */
@@ -81,7 +87,8 @@ export interface AccountUsage {
 }
 
 export interface UsageSource {
-  usageOf(account: { readonly id: string; readonly configDir: string }): AccountUsage
+  /** `weeklyBudgetUsd`: the account's weekly budget, for weekUnderBudgetAt (null without one). */
+  usageOf(account: { readonly id: string; readonly configDir: string; readonly weeklyBudgetUsd?: number }): AccountUsage
 }
 
 export const NO_USAGE: AccountUsage = {
@@ -90,6 +97,7 @@ export const NO_USAGE: AccountUsage = {
   blockStartedAt: null,
   weekCostUsd: 0,
   weekFreesAt: null,
+  weekUnderBudgetAt: null,
   limitedUntil: null,
   recentLimitHits: 0,
   blockBurnUsdPerHour: 0,

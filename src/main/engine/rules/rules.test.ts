@@ -132,6 +132,41 @@ describe('limits, forecast and logins', () => {
     expect(await t.engine.evaluateRules()).toEqual([])
   })
 
+  it('frees a weekly-limited account when enough of its week has left, not when its oldest spend does, and says so once', async () => {
+    const clock = new FakeClock(Date.parse('2026-11-27T10:00:00Z'))
+    const root = tempDir()
+    const configDir = accountDir('weekly')
+    const usage = createUsageService({ indexDir: join(root, 'index'), now: () => clock.now().getTime() })
+    const t = testEngine({ clock, usage })
+    const account = await t.engine.addAccount({
+      name: 'work-max',
+      configDir,
+      plan: 'custom',
+      blockBudgetUsd: 1000,
+      weeklyBudgetUsd: 5,
+    })
+    await t.engine.addAccount({ name: 'personal', configDir: accountDir('p3'), plan: 'pro' })
+    await t.engine.idle()
+    // $3 on each of four days ($12 against $5): under budget only once three of them have left the week.
+    appendLines(
+      join(configDir, 'projects', '-repo', 's.jsonl'),
+      [21, 22, 23, 24].map((day) =>
+        assistantLine({ time: `2026-11-${day}T12:00:00Z`, model: 'claude-sonnet-4-5', input: 1_000_000, output: 0 }),
+      ),
+    )
+    usage.refresh(account)
+    const standing = async () => (await t.engine.status()).accounts.find((a) => a.id === account.id)!.standing
+    expect(await standing()).toMatchObject({ status: 'limited', freesAt: '2026-11-30T12:00:00.000Z' })
+    expect((await t.engine.evaluateRules()).map((r) => r.kind)).toEqual(['usage_threshold', 'limit_reached'])
+    // The oldest $3 leaves on the 28th: $9 is still over, the free time stays, nothing is announced again.
+    await clock.advance(Date.parse('2026-11-28T13:00:00Z') - clock.now().getTime())
+    expect(await standing()).toMatchObject({ status: 'limited', freesAt: '2026-11-30T12:00:00.000Z' })
+    expect(await t.engine.evaluateRules()).toEqual([])
+    await clock.advance(Date.parse('2026-11-30T12:01:00Z') - clock.now().getTime())
+    expect((await standing()).available).toBe(true)
+    expect(titles(await t.engine.evaluateRules())).toEqual(['work-max is available again'])
+  })
+
   it('forecasts the pool running out at a steady burn rate', async () => {
     const { engine, work, personal, usage, blockStart } = await pool()
     await engine.saveRule({

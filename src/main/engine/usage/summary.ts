@@ -256,14 +256,47 @@ export function summarize(
   return summarizeAt(summaryBase(table, prices), table, limits, prices, now)
 }
 
-/** The figures allocation and health need. */
-export function accountUsageOf(summary: UsageSummary, limits: readonly LimitHit[], now: number): AccountUsage {
+/**
+ * When the rolling week's spend (`weekCostUsd`: the entries in (now − 7 days, now]) falls under
+ * `budgetUsd` if nothing new is used: the moment enough of it has left the window, entry by entry in
+ * time order (an entry leaves 7 days after its time). Null when it is under already.
+ */
+export function weekUnderBudgetAt(
+  table: EntryTable,
+  prices: PriceBook,
+  now: number,
+  weekCostUsd: number,
+  budgetUsd: number,
+): number | null {
+  if (weekCostUsd < budgetUsd) return null
+  const order = table.order
+  let remaining = weekCostUsd
+  let at: number | null = null
+  for (let i = firstAtOrAfter(order, table.time, now - WEEK_MS + 1); i < order.length; i++) {
+    const row = order[i]!
+    if (table.time[row]! > now) break
+    if (!table.isLive(row)) continue
+    remaining -= rowCostUsd(table, row, prices.priceOf(table.models[table.model[row]!]!).price)
+    at = table.time[row]! + WEEK_MS
+    if (remaining < budgetUsd) return at
+  }
+  return at // rounding left a hair over: by then every entry has left
+}
+
+/** The figures allocation and health need; `weekUnderBudgetAt` as computed for the account's budget. */
+export function accountUsageOf(
+  summary: UsageSummary,
+  limits: readonly LimitHit[],
+  now: number,
+  underBudgetAt: number | null = null,
+): AccountUsage {
   return {
     blockCostUsd: summary.current?.costUsd ?? 0,
     blockStartedAt: summary.current ? new Date(summary.current.start) : null,
     blockEndsAt: summary.current ? new Date(summary.current.end) : null,
     weekCostUsd: summary.week.costUsd,
     weekFreesAt: summary.week.freesAt ? new Date(summary.week.freesAt) : null,
+    weekUnderBudgetAt: underBudgetAt === null ? null : new Date(underBudgetAt),
     limitedUntil: summary.limitedUntil ? new Date(summary.limitedUntil) : null,
     recentLimitHits: limits.filter((l) => l.time > now - WEEK_MS).length,
     blockBurnUsdPerHour: summary.current?.burnRateUsdPerHour ?? 0,

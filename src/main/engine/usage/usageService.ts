@@ -8,13 +8,25 @@ import type { AccountUsage, UsageSource } from '../ports'
 import { buildIndex, claimNext, type BuildRequest } from './buildIndex'
 import { AccountLedger, type FileState } from './ledger'
 import { createPriceBook, type PriceBook } from './pricing'
-import { accountUsageOf, summarizeAt, totalsBetween } from './summary'
+import { accountUsageOf, summarizeAt, totalsBetween, weekUnderBudgetAt } from './summary'
 import { watchTree, type TreeChange, type TreeWatcher } from './treeWatcher'
 import type { Diagnostics, UsageSummary } from '../../../shared/schemas/usage'
 
 export interface UsageAccount {
   readonly id: string
   readonly configDir: string
+}
+
+/**
+ * An account's summary as of `at`, kept while its entries and prices stay and for SUMMARY_TTL_MS, with the
+ * time its week falls under a budget (for the budget asked last).
+ */
+interface SummaryEntry {
+  readonly version: number
+  readonly at: number
+  readonly prices: PriceBook
+  readonly summary: UsageSummary
+  underBudget?: { readonly budgetUsd: number; readonly at: number | null }
 }
 
 export interface UsageServiceOptions {
@@ -40,7 +52,7 @@ const SAVE_DELAY_MS = 2_000
 export function createUsageService(options: UsageServiceOptions) {
   const now = options.now ?? Date.now
   const ledgers = new Map<string, AccountLedger>()
-  const summaries = new Map<string, { version: number; at: number; prices: PriceBook; summary: UsageSummary }>()
+  const summaries = new Map<string, SummaryEntry>()
   const didChangeUsage = new Emitter<string>()
   const didChangeLogin = new Emitter<string>()
   let prices = createPriceBook()
@@ -100,16 +112,21 @@ export function createUsageService(options: UsageServiceOptions) {
     }
   }
 
-  function summaryOf(account: UsageAccount): UsageSummary {
+  function summaryEntryOf(account: UsageAccount): SummaryEntry {
     const ledger = ledgerOf(account)
     const t = now()
     const cached = summaries.get(account.configDir)
     if (cached && cached.version === ledger.table.version && cached.prices === prices && t - cached.at < SUMMARY_TTL_MS)
-      return cached.summary
+      return cached
     const summary = summarizeAt(ledger.summaryBase(prices), ledger.table, ledger.limits, prices, t)
     saveSoon(account.configDir) // only writes when the base had to be recomputed (new prices)
-    summaries.set(account.configDir, { version: ledger.table.version, at: t, prices, summary })
-    return summary
+    const entry: SummaryEntry = { version: ledger.table.version, at: t, prices, summary }
+    summaries.set(account.configDir, entry)
+    return entry
+  }
+
+  function summaryOf(account: UsageAccount): UsageSummary {
+    return summaryEntryOf(account).summary
   }
 
   /** Reads new transcript bytes of one account; fires onDidChangeUsage when its entries changed. */
@@ -148,7 +165,22 @@ export function createUsageService(options: UsageServiceOptions) {
   }
 
   const source: UsageSource = {
-    usageOf: (account) => accountUsageOf(summaryOf(account), ledgerOf(account).limits, now()),
+    usageOf: (account) => {
+      const entry = summaryEntryOf(account)
+      const ledger = ledgerOf(account)
+      const budgetUsd = account.weeklyBudgetUsd
+      let underBudgetAt: number | null = null
+      if (budgetUsd !== undefined && budgetUsd > 0) {
+        // As of the summary's time, so it agrees with the week's cost the summary holds.
+        if (entry.underBudget?.budgetUsd !== budgetUsd)
+          entry.underBudget = {
+            budgetUsd,
+            at: weekUnderBudgetAt(ledger.table, prices, entry.at, entry.summary.week.costUsd, budgetUsd),
+          }
+        underBudgetAt = entry.underBudget.at
+      }
+      return accountUsageOf(entry.summary, ledger.limits, now(), underBudgetAt)
+    },
   }
 
   return {
