@@ -472,6 +472,33 @@ describe('usage service', () => {
     expect(totals(restarted).input).toBe(30)
   })
 
+  it('walks a watched tree once a minute, and every second where there is nothing to watch yet', () => {
+    const { configDir, indexDir, transcript } = account()
+    appendLines(transcript, [assistantLine({ time: at(0), input: 10 })])
+    const bare = tempDir('bare-') // no projects/ yet: Claude Code never ran with this account
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
+    const walks = vi.spyOn(AccountLedger.prototype, 'ingest')
+    const service = createUsageService({ indexDir, now: () => T0 + 3_600_000 })
+    try {
+      const walksOf = (dir: string) => walks.mock.contexts.filter((l) => l.configDir === dir).length
+      service.watch([
+        { id: '1', configDir },
+        { id: '2', configDir: bare },
+      ])
+      vi.advanceTimersByTime(100) // the one more look at folders watched only now
+      const [watchedAtStart, bareAtStart] = [walksOf(configDir), walksOf(bare)]
+      vi.advanceTimersByTime(59_000)
+      expect(walksOf(configDir)).toBe(watchedAtStart) // events bring its changes; no walk meanwhile
+      expect(walksOf(bare) - bareAtStart).toBeGreaterThanOrEqual(58) // nothing to watch: polled each second
+      vi.advanceTimersByTime(1_000)
+      expect(walksOf(configDir)).toBe(watchedAtStart + 1) // the safety walk, in case an event was missed
+    } finally {
+      service.close()
+      walks.mockRestore()
+      vi.useRealTimers()
+    }
+  })
+
   it('follows folders made after watching began (a new project, a sub-agent folder) through events alone', async () => {
     const { configDir, indexDir, transcript } = account()
     appendLines(transcript, [assistantLine({ time: at(0), messageId: 'a', requestId: 'a', input: 10 })])

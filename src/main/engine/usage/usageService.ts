@@ -33,7 +33,10 @@ export interface UsageServiceOptions {
   /** Where the per-account indexes live (a cache). */
   readonly indexDir: string
   readonly now?: () => number
-  /** Fallback poll period where file watching is unavailable or misses an event. */
+  /**
+   * How often a watched account's whole tree is walked anyway, in case the watcher missed something
+   * (default a minute; where watching is unavailable, every second).
+   */
   readonly pollMs?: number
   /**
    * The built usage worker (out/main/usageWorker.js), given by the composition root that knows where
@@ -61,7 +64,8 @@ export function createUsageService(options: UsageServiceOptions) {
   type Live = {
     readonly tree: TreeWatcher
     login?: FSWatcher
-    readonly poll: NodeJS.Timeout
+    /** The next poll (each schedules the one after, sooner or later as the watch works or not). */
+    poll: NodeJS.Timeout | undefined
     readonly lookAgain: () => void
     /** Drops a look still waiting for its 15 ms (an unwatched account is not read again). */
     readonly cancel: () => void
@@ -160,7 +164,7 @@ export function createUsageService(options: UsageServiceOptions) {
     w.tree.close()
     w.cancel()
     w.login?.close()
-    clearInterval(w.poll)
+    clearTimeout(w.poll)
     watched.delete(configDir)
   }
 
@@ -292,19 +296,24 @@ export function createUsageService(options: UsageServiceOptions) {
         }
         const tree = watchTree(join(account.configDir, 'projects'), schedule)
         // The poll looks every second while there is nothing to watch (no projects/ yet, or watching
-        // failed), and every pollMs while events arrive.
-        const slow = options.pollMs ?? 5_000
-        const tick = Math.min(1_000, slow)
-        let polledAt = Date.now()
-        const poll = setInterval(() => {
-          if (tree.live() && Date.now() - polledAt < slow - tick / 2) return
-          polledAt = Date.now()
-          refresh(account)
-        }, tick)
-        poll.unref()
+        // failed) and only every pollMs while the watch works: a walk stats every transcript (tens of ms
+        // on the main thread for a few thousand), and an app that runs all day should not do that every
+        // few seconds for nothing.
+        const safetyMs = options.pollMs ?? 60_000
+        const schedulePoll = () => {
+          entry.poll = setTimeout(
+            () => {
+              if (watched.get(account.configDir) !== entry) return // unwatched meanwhile
+              refresh(account)
+              schedulePoll()
+            },
+            tree.live() ? safetyMs : Math.min(1_000, safetyMs),
+          )
+          entry.poll.unref()
+        }
         const entry: Live = {
           tree,
-          poll,
+          poll: undefined,
           lookAgain: () => schedule('rename', undefined),
           cancel: () => clearTimeout(timer),
         }
@@ -318,7 +327,11 @@ export function createUsageService(options: UsageServiceOptions) {
           if (!(error instanceof Error)) throw error // directory gone: the account shows as not logged in
         }
         watched.set(account.configDir, entry)
-        refresh(account) // which also sets the tree watch up, on the folders it walks
+        try {
+          refresh(account) // which also sets the tree watch up, on the folders it walks
+        } finally {
+          schedulePoll() // after it: the watch is live by then, and the first poll a minute away
+        }
       }
     },
     /** Stops watching everything and writes the indexes that changed. */
