@@ -137,7 +137,7 @@ describe('ingesting what the real Claude Code CLI writes', () => {
     line.requestId = 'req_live'
     line.timestamp = new Date().toISOString()
     appendFileSync(join(configDir, 'projects', transcript), JSON.stringify(line) + '\n')
-    // Speed is bench:ingest's business; here the event must simply arrive (the watcher, not the 5 s poll).
+    // Speed is bench:ingest's business; here the event must simply arrive (the watcher, not the minute's poll).
     const seenAt = await Promise.race([
       changed,
       new Promise<number>((_, reject) => setTimeout(() => reject(new Error('no usage event')), 4000)),
