@@ -480,7 +480,7 @@ describe('usage service', () => {
     const walks = vi.spyOn(AccountLedger.prototype, 'ingest')
     const service = createUsageService({ indexDir, now: () => T0 + 3_600_000 })
     try {
-      const walksOf = (dir: string) => walks.mock.contexts.filter((l) => l.configDir === dir).length
+      const walksOf = (dir: string) => walks.mock.contexts.filter((l) => (l as AccountLedger).configDir === dir).length
       service.watch([
         { id: '1', configDir },
         { id: '2', configDir: bare },
