@@ -8,6 +8,7 @@ import { accountDir, testEngine } from '../../../../test/helpers/enginePorts'
 import { FakeClock } from '../../../../test/helpers/fakeClock'
 import { appendLines, assistantLine, subscriptionLimitLine } from '../../../../test/helpers/transcripts'
 import { tempDir } from '../../../../test/helpers/tempDir'
+import type { Engine } from '..'
 import { createUsageService } from '../usage/usageService'
 
 const HOUR = 3_600_000
@@ -103,15 +104,20 @@ describe('usage thresholds', () => {
 })
 
 describe('limits, forecast and logins', () => {
-  it('announces a limit from a real usage-limit line in a transcript, and its reset, once each', async () => {
+  /** An engine on the real usage service at 10:00 UTC, with `work-max` (as given) and a `personal` account. */
+  async function withRealUsage(workMax: Partial<Parameters<Engine['addAccount']>[0]>) {
     const clock = new FakeClock(Date.parse('2026-11-27T10:00:00Z'))
-    const root = tempDir()
-    const configDir = accountDir('limited')
-    const usage = createUsageService({ indexDir: join(root, 'index'), now: () => clock.now().getTime() })
+    const configDir = accountDir('work-max')
+    const usage = createUsageService({ indexDir: join(tempDir(), 'index'), now: () => clock.now().getTime() })
     const t = testEngine({ clock, usage })
-    const account = await t.engine.addAccount({ name: 'work-max', configDir, plan: 'max5' })
-    await t.engine.addAccount({ name: 'personal', configDir: accountDir('p2'), plan: 'pro' })
+    const account = await t.engine.addAccount({ name: 'work-max', configDir, ...workMax })
+    await t.engine.addAccount({ name: 'personal', configDir: accountDir('personal'), plan: 'pro' })
     await t.engine.idle()
+    return { clock, configDir, usage, t, account }
+  }
+
+  it('announces a limit from a real usage-limit line in a transcript, and its reset, once each', async () => {
+    const { clock, configDir, usage, t, account } = await withRealUsage({ plan: 'max5' })
     const resets = Date.parse('2026-11-27T12:00:00Z') / 1000
     appendLines(join(configDir, 'projects', '-repo', 's.jsonl'), [
       assistantLine({ time: '2026-11-27T09:50:00Z', input: 10, output: 10 }),
@@ -133,20 +139,11 @@ describe('limits, forecast and logins', () => {
   })
 
   it('frees a weekly-limited account when enough of its week has left, not when its oldest spend does, and says so once', async () => {
-    const clock = new FakeClock(Date.parse('2026-11-27T10:00:00Z'))
-    const root = tempDir()
-    const configDir = accountDir('weekly')
-    const usage = createUsageService({ indexDir: join(root, 'index'), now: () => clock.now().getTime() })
-    const t = testEngine({ clock, usage })
-    const account = await t.engine.addAccount({
-      name: 'work-max',
-      configDir,
+    const { clock, configDir, usage, t, account } = await withRealUsage({
       plan: 'custom',
       blockBudgetUsd: 1000,
       weeklyBudgetUsd: 5,
     })
-    await t.engine.addAccount({ name: 'personal', configDir: accountDir('p3'), plan: 'pro' })
-    await t.engine.idle()
     // $3 on each of four days ($12 against $5): under budget only once three of them have left the week.
     appendLines(
       join(configDir, 'projects', '-repo', 's.jsonl'),
