@@ -10,6 +10,7 @@ import {
   writeFileSync,
   renameSync,
   statSync,
+  symlinkSync,
 } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
@@ -495,6 +496,31 @@ describe('usage service', () => {
     } finally {
       service.close()
       walks.mockRestore()
+      vi.useRealTimers()
+    }
+  })
+
+  it('keeps watching through a projects/ folder it cannot read, and counts what comes once it can', () => {
+    const { configDir, indexDir, transcript } = account()
+    appendLines(transcript, [assistantLine({ time: at(0), input: 10 })])
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
+    const service = createUsageService({ indexDir, now: () => T0 + 3_600_000 })
+    const acct = { id: '1', configDir }
+    const projects = join(configDir, 'projects')
+    try {
+      service.watch([acct])
+      vi.advanceTimersByTime(100)
+      // projects/ becomes a link to itself: every look at it fails (ELOOP), from the poll's timer.
+      renameSync(projects, `${projects}.away`)
+      symlinkSync(projects, projects)
+      expect(() => vi.advanceTimersByTime(61_000)).not.toThrow()
+      unlinkSync(projects)
+      renameSync(`${projects}.away`, projects)
+      appendLines(transcript, [assistantLine({ time: at(1), input: 5 })])
+      vi.advanceTimersByTime(61_000) // the poll goes on, and reads the new line
+      expect(service.summaryOf(acct).blocks.reduce((n, b) => n + b.tokens.input, 0)).toBe(15)
+    } finally {
+      service.close()
       vi.useRealTimers()
     }
   })

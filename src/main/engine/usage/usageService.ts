@@ -150,6 +150,19 @@ export function createUsageService(options: UsageServiceOptions) {
   }
 
   /**
+   * A look at a live account from a timer (an event's or the poll's). An error there (its projects/
+   * became unreadable, say) must not escape into the event loop and end the app: the figures stay as
+   * they were and the next look tries again.
+   */
+  function lookFromTimer(account: UsageAccount, files?: readonly string[]): void {
+    try {
+      refresh(account, files)
+    } catch (error) {
+      if (!(error instanceof Error)) throw error
+    }
+  }
+
+  /**
    * A live account's watch follows the folders the walk just found; a folder watched only now may have
    * been written to before, so one more look follows.
    */
@@ -291,7 +304,7 @@ export function createUsageService(options: UsageServiceOptions) {
           timer = setTimeout(() => {
             const files = written
             written = new Set()
-            refresh(account, files && [...files])
+            lookFromTimer(account, files && [...files])
           }, 15)
         }
         const tree = watchTree(join(account.configDir, 'projects'), schedule)
@@ -304,7 +317,7 @@ export function createUsageService(options: UsageServiceOptions) {
           entry.poll = setTimeout(
             () => {
               if (watched.get(account.configDir) !== entry) return // unwatched meanwhile
-              refresh(account)
+              lookFromTimer(account)
               schedulePoll()
             },
             tree.live() ? safetyMs : Math.min(1_000, safetyMs),
