@@ -500,6 +500,30 @@ describe('usage service', () => {
     }
   })
 
+  it('polls a tree it cannot watch less often when walking it takes long', () => {
+    const bare = tempDir('bare-') // nothing to watch: polled
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
+    const original = AccountLedger.prototype.ingest
+    // Each walk takes 100 ms of real time, as a tree of tens of thousands of files would.
+    const walks = vi.spyOn(AccountLedger.prototype, 'ingest').mockImplementation(function (this: AccountLedger) {
+      for (const until = performance.now() + 100; performance.now() < until;);
+      return original.call(this)
+    })
+    const service = createUsageService({ indexDir: tempDir('idx-') })
+    try {
+      service.watch([{ id: '1', configDir: bare }])
+      const before = walks.mock.calls.length
+      vi.advanceTimersByTime(10_000)
+      // Every 2 s (20 × 100 ms) rather than every second: at most a twentieth of the thread's time.
+      expect(walks.mock.calls.length - before).toBeGreaterThanOrEqual(4)
+      expect(walks.mock.calls.length - before).toBeLessThanOrEqual(6)
+    } finally {
+      service.close()
+      walks.mockRestore()
+      vi.useRealTimers()
+    }
+  })
+
   it('keeps watching through a projects/ folder it cannot read, and counts what comes once it can', () => {
     const { configDir, indexDir, transcript } = account()
     appendLines(transcript, [assistantLine({ time: at(0), input: 10 })])

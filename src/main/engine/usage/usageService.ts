@@ -308,19 +308,23 @@ export function createUsageService(options: UsageServiceOptions) {
           }, 15)
         }
         const tree = watchTree(join(account.configDir, 'projects'), schedule)
-        // The poll looks every second while there is nothing to watch (no projects/ yet, or watching
-        // failed) and only every pollMs while the watch works: a walk stats every transcript (tens of ms
-        // on the main thread for a few thousand), and an app that runs all day should not do that every
-        // few seconds for nothing.
+        // The poll looks every pollMs while the watch works: a walk stats every transcript (tens of ms on
+        // the main thread for a few thousand), and an app that runs all day should not do that every few
+        // seconds for nothing. While there is nothing to watch (no projects/ yet, or watching failed: the
+        // inotify limit, say) it is the only way changes arrive: every second, or less often where a walk
+        // takes long (at most a twentieth of the thread's time).
         const safetyMs = options.pollMs ?? 60_000
+        let walkMs = 0
         const schedulePoll = () => {
           entry.poll = setTimeout(
             () => {
               if (watched.get(account.configDir) !== entry) return // unwatched meanwhile
+              const started = performance.now()
               lookFromTimer(account)
+              walkMs = performance.now() - started
               schedulePoll()
             },
-            tree.live() ? safetyMs : Math.min(1_000, safetyMs),
+            tree.live() ? safetyMs : Math.min(Math.max(1_000, 20 * walkMs), safetyMs),
           )
           entry.poll.unref()
         }
