@@ -227,7 +227,10 @@ export class AccountLedger {
         id: this.files.size,
         path,
         ino: stat.ino,
-        size: 0,
+        // Its size now though nothing is read yet (offset 0 says so): the field holds a stat's kind of
+        // number from the start, so V8 keeps one layout for every file's state (a new layout on the first
+        // read threw the reader's optimized code away).
+        size: stat.size,
         offset: 0,
         invalid: 0,
         oversized: 0,

@@ -385,8 +385,9 @@ export function parseFast(b: Buffer, out: LineRecord, start = 0, end = b.length,
       continue
     } else if (key === IS_SIDECHAIN) {
       sidechain = b[v] === T_LOWER
-      ve = v + (sidechain ? TRUE.length : FALSE.length)
-      if (!bytesAre(b, v, ve, sidechain ? TRUE : FALSE)) return false
+      const literal = sidechain ? TRUE : FALSE // one access for both (a branch first taken late deoptimizes)
+      ve = v + literal.length
+      if (!bytesAre(b, v, ve, literal)) return false
     } else if (key === ERROR) return false
     else ve = valueEnd(b, v, end)
     if (ve < 0 || b[ve] !== COMMA) return false
