@@ -524,7 +524,7 @@ describe('usage service', () => {
     }
   })
 
-  it('keeps watching through a projects/ folder it cannot read, and counts what comes once it can', () => {
+  it('keeps watching through a projects/ folder it cannot read, says why, and counts what comes once it can', () => {
     const { configDir, indexDir, transcript } = account()
     appendLines(transcript, [assistantLine({ time: at(0), input: 10 })])
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
@@ -538,11 +538,15 @@ describe('usage service', () => {
       renameSync(projects, `${projects}.away`)
       symlinkSync(projects, projects)
       expect(() => vi.advanceTimersByTime(61_000)).not.toThrow()
+      expect(service.diagnostics(acct).skippedLines).toContainEqual(
+        expect.objectContaining({ path: projects, error: expect.stringMatching(/ELOOP/) }),
+      )
       unlinkSync(projects)
       renameSync(`${projects}.away`, projects)
       appendLines(transcript, [assistantLine({ time: at(1), input: 5 })])
       vi.advanceTimersByTime(61_000) // the poll goes on, and reads the new line
       expect(service.summaryOf(acct).blocks.reduce((n, b) => n + b.tokens.input, 0)).toBe(15)
+      expect(service.diagnostics(acct).skippedLines).toEqual([])
     } finally {
       service.close()
       vi.useRealTimers()

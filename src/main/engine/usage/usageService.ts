@@ -56,6 +56,8 @@ export function createUsageService(options: UsageServiceOptions) {
   const now = options.now ?? Date.now
   const ledgers = new Map<string, AccountLedger>()
   const summaries = new Map<string, SummaryEntry>()
+  /** Why the last look at a live account failed, while it does (by config directory). */
+  const lookErrors = new Map<string, string>()
   const didChangeUsage = new Emitter<string>()
   const didChangeLogin = new Emitter<string>()
   let prices = createPriceBook()
@@ -152,13 +154,17 @@ export function createUsageService(options: UsageServiceOptions) {
   /**
    * A look at a live account from a timer (an event's or the poll's). An error there (its projects/
    * became unreadable, say) must not escape into the event loop and end the app: the figures stay as
-   * they were and the next look tries again.
+   * they were, the account's diagnostics say why, and the next look tries again.
    */
   function lookFromTimer(account: UsageAccount, files?: readonly string[]): void {
     try {
       refresh(account, files)
+      if (lookErrors.delete(account.configDir)) didChangeUsage.fire(account.id)
     } catch (error) {
       if (!(error instanceof Error)) throw error
+      const before = lookErrors.get(account.configDir)
+      lookErrors.set(account.configDir, error.message) // shown in the account's diagnostics
+      if (before !== error.message) didChangeUsage.fire(account.id)
     }
   }
 
@@ -273,12 +279,18 @@ export function createUsageService(options: UsageServiceOptions) {
     },
     diagnostics(account: UsageAccount): Diagnostics {
       const files = [...ledgerOf(account).files.values()]
+      const lookError = lookErrors.get(account.configDir)
       return {
         files: files.length,
         bytesIndexed: files.reduce((n, f: FileState) => n + f.offset, 0),
-        skippedLines: files
-          .filter((f) => f.invalid || f.oversized || f.error)
-          .map((f) => ({ path: f.path, invalid: f.invalid, oversized: f.oversized, error: f.error })),
+        skippedLines: [
+          ...files
+            .filter((f) => f.invalid || f.oversized || f.error)
+            .map((f) => ({ path: f.path, invalid: f.invalid, oversized: f.oversized, error: f.error })),
+          ...(lookError
+            ? [{ path: join(account.configDir, 'projects'), invalid: 0, oversized: 0, error: lookError }]
+            : []),
+        ],
       }
     },
     /**
@@ -362,6 +374,7 @@ export function createUsageService(options: UsageServiceOptions) {
       pendingSaves.delete(configDir)
       ledgers.delete(configDir)
       summaries.delete(configDir)
+      lookErrors.delete(configDir)
     },
   }
 }
