@@ -43,7 +43,7 @@ export function usageTable(report: Awaited<ReturnType<typeof usageReport>>): str
       const skipped = a.diagnostics.skippedLines.reduce((n, f) => n + f.invalid + f.oversized, 0)
       return [
         `${a.name}: ${current}; week ${money(a.week.costUsd)} of ${money(s.weeklyBudgetUsd)} (${Math.round(s.weekRatio * 100)}%)` +
-          (a.limitedUntil ? `; limited until ${a.limitedUntil}` : ''),
+          (a.limitedUntil ? `; limited until ${clockTime(a.limitedUntil)}` : ''),
         `  ${a.blocks.length} blocks, ${a.diagnostics.files} transcript files${skipped ? `, ${skipped} lines skipped` : ''}`,
       ].join('\n')
     })
