@@ -56,7 +56,7 @@ export function createUsageService(options: UsageServiceOptions) {
   const now = options.now ?? Date.now
   const ledgers = new Map<string, AccountLedger>()
   const summaries = new Map<string, SummaryEntry>()
-  /** Why the last look at a live account failed, while it does (by config directory). */
+  /** Why the last look at a live account failed, while it does and the account stays live (by config directory). */
   const lookErrors = new Map<string, string>()
   const didChangeUsage = new Emitter<string>()
   const didChangeLogin = new Emitter<string>()
@@ -185,6 +185,7 @@ export function createUsageService(options: UsageServiceOptions) {
     w.login?.close()
     clearTimeout(w.poll)
     watched.delete(configDir)
+    lookErrors.delete(configDir) // about the live view that just ended
   }
 
   const source: UsageSource = {
@@ -374,7 +375,6 @@ export function createUsageService(options: UsageServiceOptions) {
       pendingSaves.delete(configDir)
       ledgers.delete(configDir)
       summaries.delete(configDir)
-      lookErrors.delete(configDir)
     },
   }
 }
