@@ -312,18 +312,11 @@ export function totalsBetween(
   to: number,
 ): { tokens: Tokens; costUsd: number; entries: number; firstMs: number | null } {
   const order = table.order
-  let lo = 0
-  let hi = order.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (table.time[order[mid]!]! < from) lo = mid + 1
-    else hi = mid
-  }
   const tokens = emptyTokens()
   let costUsd = 0
   let entries = 0
   let firstMs: number | null = null
-  for (let i = lo; i < order.length; i++) {
+  for (let i = firstAtOrAfter(order, table.time, from); i < order.length; i++) {
     const row = order[i]!
     if (table.time[row]! >= to) break
     if (!table.isLive(row) || (cwd !== null && table.sessions[table.session[row]!]?.cwd !== cwd)) continue
