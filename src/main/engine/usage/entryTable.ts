@@ -129,8 +129,8 @@ export class EntryTable {
   }
 
   /** Builds the key ends, hashes and slots of a table loaded from an index. */
-  private keyIndex(): Uint32Array {
-    if (this.keysIndexed) return this.keyEnd
+  private keyIndex(): void {
+    if (this.keysIndexed) return
     const capacity = Math.max(1024, this.time.length)
     const ends = new Uint32Array(capacity)
     const text = this.keyText
@@ -142,7 +142,6 @@ export class EntryTable {
     this.keyEnd = ends
     this.keysIndexed = true
     this.rehash()
-    return ends
   }
 
   /** Slots for every keyed row, twice as many as rows (or more), so probes stay short. */
