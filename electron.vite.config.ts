@@ -1,9 +1,21 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
+import { stateSchemaFingerprint } from './src/main/store/schemaFingerprint'
 
 export default defineConfig({
   main: {
+    // conf imports ajv, ajv-formats and semver for features we never ask of it (schema validation, its
+    // own migrations); evaluating them was a fifth of each command's start-up. See confUnused.ts.
+    // Worked out here once rather than by every process at its start (see schemaFingerprint.ts).
+    define: { __STATE_SCHEMA_FINGERPRINT__: JSON.stringify(stateSchemaFingerprint()) },
+    resolve: {
+      alias: {
+        'ajv/dist/2020.js': resolve('src/main/store/confUnused.ts'),
+        'ajv-formats': resolve('src/main/store/confUnused.ts'),
+        semver: resolve('src/main/store/confUnused.ts'),
+      },
+    },
     build: {
       // zod and conf (with ajv, which conf loads) are bundled, not loaded from node_modules at run time:
       // resolving and compiling their hundreds of files was most of the command line's start-up

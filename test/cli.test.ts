@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { createConfBackend } from '../src/main/store/confBackend'
+import { createStateStore } from '../src/main/store/stateStore'
 import { CLI, runCli } from './helpers/processes'
 import { tempDir } from './helpers/tempDir'
 
@@ -53,6 +55,18 @@ describe('auth-pool command line', () => {
     const status = JSON.parse((await cli('status', '--json')).stdout)
     expect(status.accounts[0].activeSessions).toBe(0)
     expect((await cli('accounts', 'list')).stdout).toMatch(/^work \(max5\) — 5h 0% · week 0%/)
+  })
+
+  it('writes state the source trusts: the build carries the schema fingerprint the source computes', async () => {
+    // The bundles get the fingerprint from the build (electron.vite.config.ts); the tests and workers
+    // run from source compute it. Were they to differ, each would validate the other's files in full
+    // every time (correct, but the cost the digest exists to save).
+    const { root, env, cli } = setup()
+    mkdirSync(join(root, 'a'))
+    expect((await cli('accounts', 'add', '--name', 'a', '--config-dir', join(root, 'a'))).code).toBe(0)
+    const store = createStateStore({ backend: createConfBackend(env.AUTH_POOL_HOME) })
+    expect((await store.read()).accounts.map((a) => a.name)).toEqual(['a'])
+    expect(store.metrics().verifiedReads).toBe(1)
   })
 
   it('exits 2 with a message naming the field for invalid input, and 2 for bad usage', async () => {

@@ -1,6 +1,5 @@
-import { createHash, type Hash } from 'node:crypto'
-import { z } from 'zod'
-import { StateDocumentSchema } from '../../shared/schemas/state'
+import { createHash } from 'node:crypto'
+import { stateSchemaFingerprint } from './schemaFingerprint'
 
 /**
  * Where the state document physically lives. The app uses electron-store, the CLI and the tests
@@ -32,27 +31,34 @@ export const SOURCE_TEXT = Symbol('source text')
 const HEAD = /^\{"version":\d+,"revision":\d+,"commit":"[a-z0-9]+"/
 const DIGEST_HEAD = /^(\{"version":\d+,"revision":\d+,"commit":"[a-z0-9]+"),"digest":"([0-9a-f]{40})"/
 
-let schemaHash: Hash | undefined
+/** Set by the build (electron.vite.config.ts); absent when run from source. */
+declare const __STATE_SCHEMA_FINGERPRINT__: string | undefined
+
+let fingerprint: string | undefined
+/** The schema's fingerprint: the build's, or computed on first use when run from source. */
+export function schemaFingerprint(): string {
+  fingerprint ??=
+    typeof __STATE_SCHEMA_FINGERPRINT__ === 'string' ? __STATE_SCHEMA_FINGERPRINT__ : stateSchemaFingerprint()
+  return fingerprint
+}
+
 /**
- * The digest covers the document and the schema it was validated against (as JSON Schema), so a file
- * written by another version of the schema is validated again, never trusted. The document comes in
- * parts (hashed one after the other, as if joined): a reader hashes the file's text around the digest
- * field without building that text again.
+ * The digest covers the schema's fingerprint and the document, so a file written under another version
+ * of the schema is validated again, never trusted. The document comes in parts (hashed one after the
+ * other, as if joined): a reader hashes the file's text around the digest field without building that
+ * text again.
  */
-function digestOf(...parts: string[]): string {
-  schemaHash ??= createHash('sha1').update(
-    JSON.stringify(z.toJSONSchema(StateDocumentSchema, { unrepresentable: 'any' })),
-  )
-  const hash = schemaHash.copy()
+function digestOf(schema: string, ...parts: string[]): string {
+  const hash = createHash('sha1').update(schema)
   for (const part of parts) hash.update(part)
   return hash.digest('hex')
 }
 
 /** The document as JSON, with a digest of itself after the head. */
-export function serializeState(value: Record<string, unknown>): string {
+export function serializeState(value: Record<string, unknown>, schema = schemaFingerprint()): string {
   const text = JSON.stringify(value)
   const head = HEAD.exec(text)
-  return head ? `${head[0]},"digest":"${digestOf(text)}"${text.slice(head[0].length)}` : text
+  return head ? `${head[0]},"digest":"${digestOf(schema, text)}"${text.slice(head[0].length)}` : text
 }
 
 /** Parses the file; marks it VERIFIED when its digest matches, and drops the digest field. */
@@ -67,7 +73,7 @@ export function deserializeState(text: string): Record<string | symbol, unknown>
     return { [UNPARSEABLE]: 'the file does not hold a JSON object' }
   const doc = parsed as Record<string | symbol, unknown>
   const head = DIGEST_HEAD.exec(text)
-  if (head && digestOf(head[1]!, text.slice(head[0].length)) === head[2]) {
+  if (head && digestOf(schemaFingerprint(), head[1]!, text.slice(head[0].length)) === head[2]) {
     doc[VERIFIED] = true
     doc[SOURCE_TEXT] = text
   }
@@ -86,7 +92,7 @@ export function confOptions(cwd: string) {
     accessPropertiesByDotNotation: false,
     configFileMode: 0o600,
     watch: false,
-    serialize: serializeState,
+    serialize: (value: Record<string, unknown>) => serializeState(value),
     deserialize: deserializeState,
   }
 }

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../shared/errors'
 import { StateDocumentSchema, type Recovery, type StateDocument } from '../../shared/schemas/state'
 import { tempDir } from '../../../test/helpers/tempDir'
+import { confOptions, schemaFingerprint, serializeState } from './backend'
+import unusedDefault, { Ajv2020 } from './confUnused'
 import { createConfBackend } from './confBackend'
 import { StoreVersionError } from './errors'
 import { acquireFileLock } from './fileLock'
@@ -75,6 +77,38 @@ describe('state store', () => {
     const d = storeIn(home)
     expect((await d.read()).settings.rebalanceIntervalSec).not.toBe(-1)
     expect(d.metrics().recoveries).toBe(1)
+  })
+
+  it('does not trust a digest made under another schema: that file is validated, then written under this one', async () => {
+    const home = tempDir()
+    await storeIn(home).transact((d) => void (d.settings.rebalanceIntervalSec = 10))
+    const path = join(home, 'state.json')
+    // The same document with a digest made under another schema's fingerprint (an older or newer Auth Pool).
+    const { digest: _digest, ...doc } = readFile(home)
+    writeFileSync(
+      path,
+      serializeState(
+        doc,
+        schemaFingerprint().replace(/^./, (c) => (c === '0' ? '1' : '0')),
+      ),
+    )
+    expect(readFile(home).digest).toMatch(/^[0-9a-f]{40}$/)
+    const other = storeIn(home)
+    expect((await other.read()).settings.rebalanceIntervalSec).toBe(10)
+    expect(other.metrics().verifiedReads).toBe(0)
+    await other.transact(() => undefined) // not this writer's: written back even though nothing changed
+    const later = storeIn(home)
+    await later.read()
+    expect(later.metrics().verifiedReads).toBe(1)
+  })
+
+  it('asks conf for none of the features the build leaves out of it, which fail loudly if reached', () => {
+    // electron.vite.config.ts replaces ajv, ajv-formats and semver with confUnused.ts in the bundles:
+    // conf loads them only for a schema, rootSchema or ajvOptions (validation) or migrations option.
+    const options: Record<string, unknown> = confOptions(tempDir())
+    for (const key of ['schema', 'rootSchema', 'ajvOptions', 'migrations']) expect(options[key]).toBeUndefined()
+    expect(() => new Ajv2020()).toThrow(/conf tried to use ajv.*confUnused/)
+    expect(() => (unusedDefault as { satisfies: () => void }).satisfies()).toThrow(/semver \(satisfies\)/)
   })
 
   it('writes nothing for a transaction that changes nothing, but creates the file and rewrites an edited one', async () => {

@@ -1,0 +1,15 @@
+import { createHash } from 'node:crypto'
+import { z } from 'zod'
+import { StateDocumentSchema } from '../../shared/schemas/state'
+
+/**
+ * A hash of the state document's schema (as JSON Schema): part of every state file's digest, so a file
+ * written under another schema is validated again, never trusted. The build computes it once with this
+ * function and hands it to the bundles as `__STATE_SCHEMA_FINGERPRINT__` (electron.vite.config.ts):
+ * working it out took each command ~10 ms of its start-up. Run from source (tests), it is computed here.
+ */
+export function stateSchemaFingerprint(): string {
+  return createHash('sha1')
+    .update(JSON.stringify(z.toJSONSchema(StateDocumentSchema, { unrepresentable: 'any' })))
+    .digest('hex')
+}
