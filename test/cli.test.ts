@@ -90,6 +90,17 @@ describe('auth-pool command line', () => {
     expect(ghost.stderr).not.toMatch(/at .*\.js:\d+/) // a message, not a stack trace
   })
 
+  it('tells a user with no accounts yet how to add one, wherever they look first', async () => {
+    const { cli } = setup()
+    for (const command of ['status', 'usage', 'accounts list']) {
+      const result = await cli(...command.split(' '))
+      expect(result.code, command).toBe(0)
+      expect(result.stdout, command).toMatch(
+        /^no accounts yet; add one with `auth-pool accounts add --name NAME --config-dir DIR`/,
+      )
+    }
+  })
+
   it('exits 1 when the pool is exhausted, with the reason', async () => {
     const { root, cli } = setup()
     await cli('accounts', 'add', '--name', 'off', '--config-dir', root, '--disable')

@@ -2,6 +2,7 @@ import type { AccountView, PoolStatus } from '../engine'
 import type { Session } from '../../shared/schemas/session'
 import type { DeepReadonly } from '../../shared/readonly'
 
+import { NO_ACCOUNTS_YET } from '../../shared/errors'
 import { clockTime as time, percent as pct } from '../../shared/format'
 
 export function accountLine(a: AccountView): string {
@@ -21,6 +22,7 @@ export function sessionLine(s: DeepReadonly<Session>, accountName: string): stri
 }
 
 export function statusText(status: PoolStatus): string {
+  if (status.accounts.length === 0) return NO_ACCOUNTS_YET // not "0 of 0 accounts available"
   const lines = [
     `${status.availableCount} of ${status.accounts.length} accounts available` +
       (status.nextResetAt ? ` · next reset ${time(status.nextResetAt)}` : '') +
