@@ -2,8 +2,10 @@ import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unli
 import { basename, dirname, join } from 'node:path'
 
 /**
- * Writes a file the way a crash cannot half-write it: temp file, fsync (unless a cache), rename. `data`
- * may come in parts, written one after the other (no copy into one buffer first).
+ * Writes a file the way a crash cannot half-write it: temp file, every byte written (a full disk or a
+ * file-size limit makes a write fall short first, then fail: the error is thrown, never a short file
+ * renamed in), fsync (unless a cache), rename. On failure the temp file is removed and `path` is left as
+ * it was. `data` may come in parts, written one after the other (no copy into one buffer first).
  */
 export function writeFileAtomic(
   path: string,
@@ -13,15 +15,30 @@ export function writeFileAtomic(
 ): void {
   const temp = `${path}.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
   const fd = openSync(temp, 'w', mode)
+  let renamed = false
   try {
-    // Given a descriptor, writeFileSync writes at its current position: the parts follow each other.
-    if (Array.isArray(data)) for (const part of data) writeFileSync(fd, part)
-    else writeFileSync(fd, data as string | Uint8Array)
-    if (fsync) fsyncSync(fd)
+    try {
+      // Given a descriptor, writeFileSync writes at its current position (the parts follow each other)
+      // and loops until every byte is written.
+      if (Array.isArray(data)) for (const part of data) writeFileSync(fd, part)
+      else writeFileSync(fd, data as string | Uint8Array)
+      if (fsync) fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temp, path)
+    renamed = true
   } finally {
-    closeSync(fd)
+    if (!renamed) unlinkQuietly(temp)
   }
-  renameSync(temp, path)
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch {
+    // Already gone, or the folder went with it; a leftover is swept by removeStaleTempFiles.
+  }
 }
 
 /** Removes temp files a killed writer left beside `path` (ours and conf's `atomically` both use `.tmp-`). */

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { writeFileAtomic } from './atomicFile'
 import { stateSchemaFingerprint } from './schemaFingerprint'
 
 /**
@@ -17,7 +20,7 @@ export interface DocumentBackend {
 /** The subset of conf / electron-store we use. */
 export interface ConfLike {
   readonly path: string
-  store: Record<string, unknown>
+  readonly store: Record<string, unknown>
 }
 
 /** Marks a file conf could not parse, so conf's constructor never throws and never clears it. */
@@ -108,10 +111,18 @@ export function backendFromConf(conf: ConfLike): DocumentBackend {
       return Object.keys(value).length === 0 ? undefined : value
     },
     write(document) {
-      // conf re-reads and re-parses the whole file on every write to carry over its `__internal__` key
-      // (used only by conf's own migrations, which we do not use). A non-enumerable key tells it there is
-      // nothing to carry, and JSON.stringify leaves it out of the file.
-      conf.store = Object.defineProperty({ ...document }, '__internal__', { value: {}, enumerable: false })
+      // The same file, in the same format conf reads (serializeState is its serializer), but written by
+      // writeFileAtomic rather than by conf's setter: conf's writer (atomically) makes one write call and
+      // ignores a short count, so on a full disk it renamed a truncated document into place and reported
+      // success (the next load found it corrupt and fell back to the last backup, losing what came since).
+      const text = serializeState(document as Record<string, unknown>)
+      try {
+        writeFileAtomic(conf.path, text, 0o600)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        mkdirSync(dirname(conf.path), { recursive: true, mode: 0o700 }) // its folder was removed meanwhile
+        writeFileAtomic(conf.path, text, 0o600)
+      }
     },
   }
 }

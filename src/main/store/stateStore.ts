@@ -31,6 +31,10 @@ export interface StoreMetrics {
   readonly servedForOthers: number
   readonly servedByOthers: number
   readonly verifiedReads: number
+  /** Backups (`state.json.bak`) that could not be written; the commits themselves stood. */
+  readonly backupFailures: number
+  /** Why the last backup failed, until one succeeds again. */
+  readonly backupError: string | null
   /** Time this process held the lock (ms), and the process's CPU time meanwhile (ms). */
   readonly lockHeldMs: number
   readonly lockHeldCpuMs: number
@@ -157,6 +161,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     servedByOthers: 0,
     /** Loads that skipped schema validation because the file's digest matched. */
     verifiedReads: 0,
+    backupFailures: 0,
+    backupError: null as string | null,
     lockHeldMs: 0,
     lockHeldCpuMs: 0,
   }
@@ -350,15 +356,31 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return { ...doc, version: STATE_VERSION, revision: baseRevision + 1, commit: randomBytes(6).toString('hex') }
   }
 
+  /** Writes the next revision. Once the state file is renamed in, the commit stands whatever follows. */
   function write(next: StateDocument): void {
     backend.write(next)
     cached = next
     cachedStale = false
     counters.commits++
+    backUp(next)
+  }
+
+  /**
+   * Refreshes the `.bak` copy a corrupt file is restored from, at most once per backupIntervalMs. A
+   * failure (a full disk) does not undo the commit it follows, which its callers are told succeeded: it
+   * is counted, shown in the metrics, and tried again at the next commit.
+   */
+  function backUp(next: StateDocument): void {
     const t = Date.now()
-    if (t - lastBackupAt >= backupIntervalMs) {
-      lastBackupAt = t
+    if (t - lastBackupAt < backupIntervalMs) return
+    try {
       writeFileAtomic(backupPath, JSON.stringify(next))
+      lastBackupAt = t
+      counters.backupError = null
+    } catch (error) {
+      if (!(error instanceof Error)) throw error
+      counters.backupFailures++
+      counters.backupError = error.message
     }
   }
 
@@ -437,7 +459,13 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     }
     if (!next) return { outcomes, committed: undefined }
     write(next)
-    if (remote.run.length) requests.markCommitted(next.commit)
+    try {
+      if (remote.run.length) requests.markCommitted(next.commit)
+    } catch (error) {
+      // The commit stands. Without the marker, a waiter that finds a later commit in the file takes the
+      // lock and sees its request's effect in the document instead (settleAnswered).
+      if (!(error instanceof Error)) throw error
+    }
     return { outcomes, committed: next }
   }
 

@@ -97,6 +97,9 @@ export const MetricsSchema = z.object({
       servedByOthers: Count,
       /** Loads of the state file that skipped validation because its digest matched. */
       verifiedReads: Count,
+      /** Backups of the state file that could not be written (the commits stood), and why the last did not. */
+      backupFailures: Count,
+      backupError: z.string().nullable(),
       /** Time this process held the state file's lock, and its CPU time meanwhile (ms). */
       lockHeldMs: z.number().nonnegative(),
       lockHeldCpuMs: z.number().nonnegative(),

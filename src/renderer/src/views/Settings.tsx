@@ -45,6 +45,13 @@ function Diagnostics(props: { accounts: AccountView[] }) {
             ` · state file ${m.store.commits} writes (${m.store.servedForOthers} allocations committed for other processes, ${m.store.servedByOthers} by them; the lock held ${Math.round(m.store.lockHeldMs)} ms in all), cache ${m.store.cacheHits} hits / ${m.store.cacheMisses} misses, ${m.store.recoveries} recoveries`}
         </p>
       )}
+      {m?.store?.backupError && (
+        <p className="notice" role="alert">
+          The state file&apos;s backup could not be written ({m.store.backupError}); your changes are saved, but a
+          damaged state file could only be restored to an older backup. Free some disk space; the next change tries
+          again.
+        </p>
+      )}
       <table>
         <TableHead
           columns={[

@@ -1,0 +1,97 @@
+// Writes that do not fit: a process whose files may not grow past a limit (RLIMIT_FSIZE through bash's
+// `ulimit -f`) fails a write the way a full disk does, first short, then with an error (EFBIG there,
+// ENOSPC on a full disk). Nothing may be left half-written, and a failure after a commit may not undo it.
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { StateDocumentSchema } from '../src/shared/schemas/state'
+import { createConfBackend } from '../src/main/store/confBackend'
+import { createStateStore } from '../src/main/store/stateStore'
+import { ROOT } from './helpers/processes'
+import { tempDir } from './helpers/tempDir'
+
+const WRITER = join(ROOT, 'test', 'helpers', 'limitedWriter.ts')
+
+/** Runs limitedWriter.ts with files limited to `kb` kilobytes; its JSON lines. */
+function underLimit(kb: number, ...args: string[]): Record<string, unknown>[] {
+  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
+  const child = spawnSync(
+    'bash',
+    ['-c', `ulimit -f ${kb} && exec '${process.execPath}' --import tsx '${WRITER}' ${quoted}`],
+    {
+      cwd: ROOT,
+      // tsx's own cache files must not be what hits the limit.
+      env: { ...process.env, TSX_DISABLE_CACHE: '1' },
+      encoding: 'utf8',
+    },
+  )
+  expect(child.status, child.stderr).toBe(0)
+  return child.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+}
+
+const leftovers = (dir: string) => readdirSync(dir).filter((n) => n.includes('.tmp-'))
+
+// bash's `ulimit -f` sets the limit; there is no bash on Windows.
+describe.skipIf(process.platform === 'win32')('a write that does not fit (a full disk)', () => {
+  it('fails with the error and leaves the file as it was, with no temp file behind', () => {
+    const dir = tempDir()
+    const path = join(dir, 'index.idx')
+    writeFileSync(path, 'the previous version')
+    expect(underLimit(16, path, 'atomic', String(64 * 1024))).toEqual([{ error: 'EFBIG' }])
+    expect(readFileSync(path, 'utf8')).toBe('the previous version')
+    expect(leftovers(dir)).toEqual([])
+    // The limit is the only reason: the same write fits without it.
+    expect(underLimit(1024, path, 'atomic', String(64 * 1024))).toEqual([{ ok: true }])
+    expect(readFileSync(path).length).toBe(64 * 1024)
+  })
+
+  it('rejects a commit that does not fit, keeps the last commit intact and trusted, and commits again once it fits', async () => {
+    const home = join(tempDir(), 'home')
+    const store = createStateStore({ backend: createConfBackend(home) })
+    await store.transact((d) => void (d.settings.rebalanceIntervalSec = 42))
+    const before = readFileSync(join(home, 'state.json'), 'utf8')
+    expect(before.length).toBeLessThan(8 * 1024)
+
+    const [outcome] = underLimit(8, home, 'commit')
+    expect(outcome).toEqual({ error: 'EFBIG' })
+    // conf's own writer made one write call and renamed the short file it left into place: a truncated
+    // state file the next load found corrupt (and restored from an older backup).
+    expect(readFileSync(join(home, 'state.json'), 'utf8')).toBe(before)
+    expect(leftovers(home)).toEqual([])
+
+    const next = createStateStore({ backend: createConfBackend(home) })
+    expect((await next.read()).revision).toBe(1)
+    expect(next.metrics()).toMatchObject({ verifiedReads: 1, recoveries: 0 })
+    expect(underLimit(1024, home, 'commit')[0]).toEqual({ ok: true })
+    const doc = StateDocumentSchema.parse(JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')))
+    expect(doc).toMatchObject({ revision: 2, settings: { rebalanceIntervalSec: 42 } })
+    expect(doc.recoveries).toHaveLength(40)
+  })
+
+  it('keeps a commit whose backup could not be written, says so, and backs up again at the next one', async () => {
+    const home = join(tempDir(), 'home')
+    const store = createStateStore({ backend: createConfBackend(home), backupIntervalMs: 0 })
+    await store.transact((d) => void (d.settings.rebalanceIntervalSec = 10))
+    // Something that cannot be replaced by a file where the backup goes: its rename fails.
+    const backup = join(home, 'state.json.bak')
+    const blocked = join(backup, 'in-the-way')
+    rmSync(backup)
+    mkdirSync(blocked, { recursive: true })
+    await expect(store.transact((d) => void (d.settings.rebalanceIntervalSec = 20))).resolves.toBeUndefined()
+    expect(JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')).settings.rebalanceIntervalSec).toBe(20)
+    expect(store.metrics()).toMatchObject({
+      backupFailures: 1,
+      backupError: expect.stringMatching(/EISDIR|ENOTEMPTY|EEXIST/),
+    })
+    expect(leftovers(home)).toEqual([])
+    // Once the way is clear, the next commit writes the backup and the error goes.
+    rmSync(backup, { recursive: true })
+    await store.transact((d) => void (d.settings.rebalanceIntervalSec = 30))
+    expect(JSON.parse(readFileSync(backup, 'utf8')).settings.rebalanceIntervalSec).toBe(30)
+    expect(store.metrics()).toMatchObject({ backupFailures: 1, backupError: null })
+  })
+})
