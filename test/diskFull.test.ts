@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { StateDocumentSchema } from '../src/shared/schemas/state'
 import { createConfBackend } from '../src/main/store/confBackend'
 import { createStateStore } from '../src/main/store/stateStore'
-import { ROOT } from './helpers/processes'
+import { StoreIoError } from '../src/main/store/errors'
+import { CLI, ROOT } from './helpers/processes'
 import { tempDir } from './helpers/tempDir'
 
 const WRITER = join(ROOT, 'test', 'helpers', 'limitedWriter.ts')
@@ -57,7 +58,7 @@ describe.skipIf(process.platform === 'win32')('a write that does not fit (a full
     expect(before.length).toBeLessThan(8 * 1024)
 
     const [outcome] = underLimit(8, home, 'commit')
-    expect(outcome).toEqual({ error: 'EFBIG' })
+    expect(outcome).toEqual({ error: 'STORE_IO' }) // EFBIG, as a StoreIoError
     // conf's own writer made one write call and renamed the short file it left into place: a truncated
     // state file the next load found corrupt (and restored from an older backup).
     expect(readFileSync(join(home, 'state.json'), 'utf8')).toBe(before)
@@ -93,5 +94,43 @@ describe.skipIf(process.platform === 'win32')('a write that does not fit (a full
     await store.transact((d) => void (d.settings.rebalanceIntervalSec = 30))
     expect(JSON.parse(readFileSync(backup, 'utf8')).settings.rebalanceIntervalSec).toBe(30)
     expect(store.metrics()).toMatchObject({ backupFailures: 1, backupError: null })
+  })
+
+  it('tells the command-line user what failed and what to do, exit 1, with nothing changed or left behind', async () => {
+    const root = tempDir()
+    const home = join(root, 'home')
+    mkdirSync(join(root, 'a'))
+    const env = { ...process.env, AUTH_POOL_HOME: home, HOME: root }
+    const add = spawnSync(process.execPath, [CLI, 'accounts', 'add', '--name', 'a', '--config-dir', join(root, 'a')], {
+      env,
+    })
+    expect(add.status).toBe(0)
+    const before = readFileSync(join(home, 'state.json'), 'utf8')
+    // 1 kB: the request file fits, the state file (about 1.5 kB) does not.
+    const allocate = spawnSync('bash', ['-c', `ulimit -f 1 && exec '${process.execPath}' '${CLI}' allocate --json`], {
+      env,
+      encoding: 'utf8',
+    })
+    expect(allocate.status).toBe(1)
+    expect(JSON.parse(allocate.stdout).error).toEqual({
+      code: 'STORE_IO',
+      message: expect.stringMatching(
+        /^could not use the state folder .*home \(EFBIG: .*\); nothing was changed: .*free some space/,
+      ),
+    })
+    expect(allocate.stderr).toMatch(/^auth-pool: could not use the state folder/)
+    expect(readFileSync(join(home, 'state.json'), 'utf8')).toBe(before)
+    expect(leftovers(home)).toEqual([])
+    expect(readdirSync(join(home, 'state.json.req'))).toEqual([])
+  })
+
+  it('says what to do for each way a file system refuses, and leaves other errors alone', () => {
+    const refusal = (code: string) =>
+      (StoreIoError.from(Object.assign(new Error(`${code}: refused`), { code }), '/state') as Error).message
+    expect(refusal('EACCES')).toMatch(/may write to it, or set AUTH_POOL_HOME/)
+    expect(refusal('EROFS')).toMatch(/read-only; set AUTH_POOL_HOME/)
+    expect(refusal('ENOSPC')).toMatch(/disk is full/)
+    const other = new TypeError('a bug')
+    expect(StoreIoError.from(other, '/state')).toBe(other)
   })
 })

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'POOL_EXHAUSTED'
   | 'STORE_LOCKED'
   | 'STORE_VERSION'
+  | 'STORE_IO'
   | 'UNKNOWN_CHANNEL'
   | 'FORBIDDEN'
   | 'INTERNAL'

@@ -34,3 +34,39 @@ export class CorruptStateError extends Error {
     this.name = 'CorruptStateError'
   }
 }
+
+/** Why a file system refused the state folder, and what the user can do about it. */
+const IO_ADVICE: Readonly<Record<string, string>> = {
+  EACCES: 'check that you own that folder and may write to it, or set AUTH_POOL_HOME to another folder',
+  EPERM: 'check that you own that folder and may write to it, or set AUTH_POOL_HOME to another folder',
+  EROFS: 'that file system is read-only; set AUTH_POOL_HOME to a writable folder',
+  ENOSPC: 'the disk is full; free some space and try again',
+  EDQUOT: 'your disk quota is used up; free some space and try again',
+  EFBIG: 'the file would be larger than this system allows; free some space or raise the limit (ulimit -f)',
+  EIO: 'the disk reported an error; check it',
+}
+
+/**
+ * The state folder could not be read or written (permissions, a full disk, a read-only file system).
+ * Nothing was committed; the state file is as it was.
+ */
+export class StoreIoError extends Error {
+  readonly code = 'STORE_IO' as const
+  constructor(
+    readonly folder: string,
+    readonly ioError: NodeJS.ErrnoException,
+  ) {
+    super(
+      `could not use the state folder ${folder} (${ioError.message}); nothing was changed: ${IO_ADVICE[ioError.code!]}`,
+    )
+    this.name = 'StoreIoError'
+  }
+
+  /** `error` as a StoreIoError when a file system refused the state folder; otherwise `error` itself. */
+  static from(error: unknown, folder: string): unknown {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code
+    return error instanceof Error && typeof code === 'string' && code in IO_ADVICE
+      ? new StoreIoError(folder, error as NodeJS.ErrnoException)
+      : error
+  }
+}

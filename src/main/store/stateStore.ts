@@ -13,7 +13,7 @@ import {
 import { DEFAULT_SETTINGS } from '../../shared/schemas/settings'
 import { removeStaleTempFiles, writeFileAtomic } from './atomicFile'
 import { SOURCE_TEXT, UNPARSEABLE, VERIFIED, type DocumentBackend } from './backend'
-import { CorruptStateError } from './errors'
+import { CorruptStateError, StoreIoError } from './errors'
 import { acquireFileLockUnlessDone, processIsAlive, type FileLockOptions } from './fileLock'
 import { createRequestBox, outcomeOf, type Outcome, type StoreOperation } from './requests'
 import { migrateDocument, MIGRATIONS, type Migrations } from './migrations'
@@ -483,7 +483,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         wakeOn: onlyRequests ? [{ path: dirname(path), names: [basename(path)] }] : undefined,
       })
     } catch (error) {
-      for (const p of batch) p.reject(error)
+      for (const p of batch) p.reject(StoreIoError.from(error, dirname(path)))
       return
     }
     let outcomes: Map<Pending, Outcome> = new Map()
@@ -501,7 +501,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         committed = round.committed
       } catch (error) {
         // Nothing was committed; requests another process had already answered keep their answers.
-        failure = { ok: false, error }
+        failure = { ok: false, error: StoreIoError.from(error, dirname(path)) }
       } finally {
         lock.release()
         const cpu = process.cpuUsage(cpuSince)
@@ -573,7 +573,11 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     submit<V>(kind: string, id: string, input: unknown, at: Date): Promise<V> {
       const operation = operations.get(kind)
       if (!operation) return Promise.reject(new TypeError(`no operation "${kind}" is defined`))
-      requests.post({ id, kind, pid: process.pid, at: at.toISOString(), input })
+      try {
+        requests.post({ id, kind, pid: process.pid, at: at.toISOString(), input })
+      } catch (error) {
+        return Promise.reject(StoreIoError.from(error, dirname(path)))
+      }
       return new Promise<V>((resolve, reject) => {
         queue.push({
           fn: (d) => operation.run(d, input, id, at),
