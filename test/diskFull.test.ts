@@ -10,6 +10,7 @@ import { createConfBackend } from '../src/main/store/confBackend'
 import { createStateStore } from '../src/main/store/stateStore'
 import { StoreIoError } from '../src/main/store/errors'
 import { CLI, ROOT } from './helpers/processes'
+import { appendLines, assistantLine } from './helpers/transcripts'
 import { tempDir } from './helpers/tempDir'
 
 const WRITER = join(ROOT, 'test', 'helpers', 'limitedWriter.ts')
@@ -132,5 +133,51 @@ describe.skipIf(process.platform === 'win32')('a write that does not fit (a full
     expect(refusal('ENOSPC')).toMatch(/disk is full/)
     const other = new TypeError('a bug')
     expect(StoreIoError.from(other, '/state')).toBe(other)
+  })
+
+  it('still reports usage when its index cannot be written, and says so in the diagnostics', () => {
+    const root = tempDir()
+    const home = join(root, 'home')
+    const env = { ...process.env, AUTH_POOL_HOME: home, HOME: root }
+    // Two accounts: a first start reads them on two threads, the worker's index write fails too.
+    for (const name of ['a', 'b']) {
+      const lines = Array.from({ length: 300 }, (_, i) =>
+        assistantLine({
+          time: new Date(Date.now() - i * 60_000),
+          messageId: `m${name}${i}`,
+          requestId: `r${i}`,
+          input: 10,
+        }),
+      )
+      appendLines(join(root, name, 'projects', '-p', 'session.jsonl'), lines)
+      const added = spawnSync(
+        process.execPath,
+        [CLI, 'accounts', 'add', '--name', name, '--config-dir', join(root, name)],
+        {
+          env,
+        },
+      )
+      expect(added.status).toBe(0)
+    }
+    // 8 kB: the state file fits, an index of 300 entries does not.
+    const usage = spawnSync('bash', ['-c', `ulimit -f 8 && exec '${process.execPath}' '${CLI}' usage --json`], {
+      env,
+      encoding: 'utf8',
+    })
+    expect(usage.status, usage.stderr).toBe(0)
+    const report = JSON.parse(usage.stdout) as {
+      accounts: {
+        name: string
+        week: { tokens: { input: number } }
+        diagnostics: { skippedLines: { error: string }[] }
+      }[]
+    }
+    for (const account of report.accounts) {
+      expect(account.week.tokens.input, account.name).toBe(3000)
+      expect(account.diagnostics.skippedLines.map((l) => l.error)).toEqual([
+        expect.stringMatching(/^the usage index could not be saved \(EFBIG/),
+      ])
+    }
+    expect(leftovers(join(home, 'usage-index'))).toEqual([])
   })
 })

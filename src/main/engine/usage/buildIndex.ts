@@ -16,14 +16,15 @@ export const claimNext = (next: Int32Array): number => Atomics.add(next, 0, 1)
 
 /**
  * An account's ledger brought up to date: its index loaded (if any), what is new in its transcripts
- * read, the summary base computed if the index had none for these prices, the index written back.
+ * read, the summary base computed if the index had none for these prices, the index written back if it
+ * can be (see AccountLedger.trySave).
  */
 export function buildIndex(configDir: string, indexDir: string, prices: PriceBook): AccountLedger {
   const ledger = new AccountLedger(configDir, AccountLedger.indexPathFor(indexDir, configDir))
   ledger.load()
   ledger.ingest()
   ledger.summaryBase(prices) // kept in the index with the entries, so one write holds both
-  ledger.save()
+  ledger.trySave()
   return ledger
 }
 
@@ -33,8 +34,8 @@ export function buildClaimed(request: BuildRequest): number[] {
   const prices = createPriceBook(request.pricing)
   for (let i = claimNext(request.next); i < request.configDirs.length; i = claimNext(request.next)) {
     try {
-      buildIndex(request.configDirs[i]!, request.indexDir, prices)
-      built.push(i)
+      // Built means written: the main thread takes the account from its index.
+      if (buildIndex(request.configDirs[i]!, request.indexDir, prices).saveError === null) built.push(i)
     } catch {
       // Left without an index: the main thread reads this account itself when it first needs it.
     }

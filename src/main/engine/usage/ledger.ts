@@ -156,6 +156,8 @@ export class AccountLedger {
   private base: SummaryBase | undefined
   private listings = new Map<string, DirListing>()
   private dirty = false
+  /** Why the last attempt to write the index failed (a full disk), until one succeeds. */
+  saveError: string | null = null
 
   constructor(
     readonly configDir: string,
@@ -306,6 +308,21 @@ export class AccountLedger {
     this.table.version++
   }
 
+  /**
+   * Writes the index if it can: it is only a cache, so a failure (a full disk, a folder it may not
+   * write) must not stop the figures, which are in memory. It is recorded in `saveError` (shown in the
+   * account's diagnostics); the ledger stays dirty, so the next save tries again.
+   */
+  trySave(): void {
+    try {
+      this.save()
+      this.saveError = null
+    } catch (error) {
+      if (!(error instanceof Error)) throw error
+      this.saveError = error.message
+    }
+  }
+
   /** Writes the index when anything changed since the last save. */
   save(): void {
     if (!this.dirty) return
@@ -367,7 +384,8 @@ export class AccountLedger {
     try {
       data = readFileSync(this.indexPath)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+      // None yet, or none we can read (its folder is not one, we may not read it): it is only a cache.
+      if (error instanceof Error) return false
       throw error
     }
     try {

@@ -473,6 +473,30 @@ describe('usage service', () => {
     expect(totals(restarted).input).toBe(30)
   })
 
+  it('keeps its figures when the index cannot be written, says why, and writes it once it can', () => {
+    const { configDir, transcript } = account()
+    appendLines(transcript, [assistantLine({ time: at(0), messageId: 'a', requestId: 'a', input: 10 })])
+    // Where the index folder should be, a file: every write of the index fails (as on a full disk).
+    const indexDir = join(tempDir('idx-'), 'usage-index')
+    writeFileSync(indexDir, 'in the way')
+    const service = createUsageService({ indexDir, now: () => T0 + 3_600_000 })
+    const acct = { id: '1', configDir }
+    expect(service.summaryOf(acct).blocks.map((b) => b.tokens.input)).toEqual([10])
+    const problem = service.diagnostics(acct).skippedLines.find((l) => l.path.startsWith(indexDir))
+    expect(problem?.error).toMatch(/^the usage index could not be saved \((ENOTDIR|EEXIST)\b.*the next start reads/)
+    // Still counting what comes.
+    appendLines(transcript, [assistantLine({ time: at(1), messageId: 'b', requestId: 'b', input: 20 })])
+    expect(service.refresh(acct)).toBe(true)
+    expect(service.summaryOf(acct).blocks.map((b) => b.tokens.input)).toEqual([30])
+    // Once the way is clear, the next save writes it and the problem goes.
+    rmSync(indexDir)
+    service.close()
+    expect(service.diagnostics(acct).skippedLines).toEqual([])
+    const restarted = new AccountLedger(configDir, AccountLedger.indexPathFor(indexDir, configDir))
+    expect(restarted.load()).toBe(true)
+    expect(restarted.ingest()).toMatchObject({ changed: false, bytesRead: 0 })
+  })
+
   it('walks a watched tree once a minute, and every second where there is nothing to watch yet', () => {
     const { configDir, indexDir, transcript } = account()
     appendLines(transcript, [assistantLine({ time: at(0), input: 10 })])

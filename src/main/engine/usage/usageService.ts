@@ -89,7 +89,7 @@ export function createUsageService(options: UsageServiceOptions) {
     const ledger = new AccountLedger(account.configDir, AccountLedger.indexPathFor(options.indexDir, account.configDir))
     if (!ledger.load()) return false
     ledger.summaryBase(prices)
-    ledger.save() // only writes when the base had to be recomputed (other prices than the worker's)
+    ledger.trySave() // only writes when the base had to be recomputed (other prices than the worker's)
     ledgers.set(account.configDir, ledger)
     return true
   }
@@ -111,11 +111,7 @@ export function createUsageService(options: UsageServiceOptions) {
   function savePending(configDir: string): void {
     clearTimeout(pendingSaves.get(configDir))
     pendingSaves.delete(configDir)
-    try {
-      ledgers.get(configDir)?.save()
-    } catch (error) {
-      if (!(error instanceof Error)) throw error
-    }
+    ledgers.get(configDir)?.trySave()
   }
 
   function summaryEntryOf(account: UsageAccount): SummaryEntry {
@@ -279,7 +275,8 @@ export function createUsageService(options: UsageServiceOptions) {
       return totalsBetween(ledgerOf(account).table, prices, cwd, from, to)
     },
     diagnostics(account: UsageAccount): Diagnostics {
-      const files = [...ledgerOf(account).files.values()]
+      const ledger = ledgerOf(account)
+      const files = [...ledger.files.values()]
       const lookError = lookErrors.get(account.configDir)
       return {
         files: files.length,
@@ -290,6 +287,16 @@ export function createUsageService(options: UsageServiceOptions) {
             .map((f) => ({ path: f.path, invalid: f.invalid, oversized: f.oversized, error: f.error })),
           ...(lookError
             ? [{ path: join(account.configDir, 'projects'), invalid: 0, oversized: 0, error: lookError }]
+            : []),
+          ...(ledger.saveError
+            ? [
+                {
+                  path: ledger.indexPath,
+                  invalid: 0,
+                  oversized: 0,
+                  error: `the usage index could not be saved (${ledger.saveError}); the figures are right, but the next start reads the transcripts again`,
+                },
+              ]
             : []),
         ],
       }
