@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createConfBackend } from '../src/main/store/confBackend'
@@ -99,6 +99,20 @@ describe('auth-pool command line', () => {
         /^no accounts yet; add one with `auth-pool accounts add --name NAME --config-dir DIR`/,
       )
     }
+  })
+
+  it('says what is in the way when its state folder is a file, or its state file a folder', async () => {
+    const { root, cli } = setup()
+    writeFileSync(join(root, 'home'), 'not a folder')
+    const file = await cli('status', '--json')
+    expect(file.code).toBe(1)
+    expect(JSON.parse(file.stdout).error).toMatchObject({ code: 'STORE_IO' })
+    expect(file.stderr).toMatch(/could not use the state folder .*home \(EEXIST.*something else is in the way/)
+    rmSync(join(root, 'home'))
+    mkdirSync(join(root, 'home', 'state.json'), { recursive: true })
+    const folder = await cli('status')
+    expect(folder.code).toBe(1)
+    expect(folder.stderr).toMatch(/could not use the state folder .*home \(EISDIR.*something else is in the way/)
   })
 
   it('exits 1 when the pool is exhausted, with the reason', async () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { writeFileAtomic } from './atomicFile'
+import { StoreIoError } from './errors'
 import { stateSchemaFingerprint } from './schemaFingerprint'
 
 /**
@@ -104,7 +105,12 @@ export function backendFromConf(conf: ConfLike): DocumentBackend {
   return {
     path: conf.path,
     read() {
-      const value = conf.store as Record<string | symbol, unknown>
+      let value: Record<string | symbol, unknown>
+      try {
+        value = conf.store as Record<string | symbol, unknown>
+      } catch (error) {
+        throw StoreIoError.from(error, dirname(conf.path)) // not there to read (parse errors never throw)
+      }
       if (UNPARSEABLE in value) return { [UNPARSEABLE]: value[UNPARSEABLE] }
       // (conf copies the VERIFIED and SOURCE_TEXT marks along with the fields.)
       // conf returns {} for a missing file; an empty object is never a valid document, so treat it as absent.

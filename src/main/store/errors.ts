@@ -44,6 +44,10 @@ const IO_ADVICE: Readonly<Record<string, string>> = {
   EDQUOT: 'your disk quota is used up; free some space and try again',
   EFBIG: 'the file would be larger than this system allows; free some space or raise the limit (ulimit -f)',
   EIO: 'the disk reported an error; check it',
+  // Something that is not Auth Pool's where its state goes (a file where a folder belongs, or the reverse).
+  EEXIST: 'something else is in the way there; move it, or set AUTH_POOL_HOME to another folder',
+  ENOTDIR: 'something else is in the way there; move it, or set AUTH_POOL_HOME to another folder',
+  EISDIR: 'something else is in the way there; move it, or set AUTH_POOL_HOME to another folder',
 }
 
 /**
