@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, sep } from 'node:path'
-import { writeFileAtomic } from '../../store/atomicFile'
+import { removeStaleTempFiles, writeFileAtomic } from '../../store/atomicFile'
 import { EntryTable } from './entryTable'
 import { LineReader, type LineHandler } from './lineReader'
 import { LineRecord, readTranscriptLine } from './transcriptLine'
@@ -38,6 +38,8 @@ export interface IngestResult {
 const MAGIC = 0x58495041 // "APIX"
 const FORMAT = 3
 const COLUMNS = 11
+/** A temp file beside an index older than this is a killed writer's: no index write takes a minute. */
+const STALE_TEMP_MS = 60_000
 const PADDING = Buffer.alloc(8)
 
 /** One directory's entries as last read, with its mtime then: reused while the mtime is unchanged. */
@@ -158,6 +160,8 @@ export class AccountLedger {
   private dirty = false
   /** Why the last attempt to write the index failed (a full disk), until one succeeds. */
   saveError: string | null = null
+  /** Leftover temp files beside the index were looked for (once per ledger, on its first write). */
+  private swept = false
 
   constructor(
     readonly configDir: string,
@@ -373,6 +377,11 @@ export class AccountLedger {
     }
     parts.push(keys)
     mkdirSync(join(this.indexPath, '..'), { recursive: true, mode: 0o700 })
+    if (!this.swept) {
+      // Temp files of writes a killed process never finished (megabytes each, on every such crash).
+      removeStaleTempFiles(this.indexPath, STALE_TEMP_MS)
+      this.swept = true
+    }
     // A cache: no fsync. A torn index fails its checks on load and costs one rebuild.
     writeFileAtomic(this.indexPath, parts, 0o600, false)
     this.dirty = false

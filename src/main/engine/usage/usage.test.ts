@@ -497,6 +497,23 @@ describe('usage service', () => {
     expect(restarted.ingest()).toMatchObject({ changed: false, bytesRead: 0 })
   })
 
+  it('removes index temp files a killed writer left, once they are old, on its next write', () => {
+    const { configDir, indexDir, transcript, ledger } = account()
+    appendLines(transcript, [assistantLine({ time: at(0), messageId: 'a', requestId: 'a', input: 10 })])
+    const indexPath = AccountLedger.indexPathFor(indexDir, configDir)
+    const stale = `${indexPath}.tmp-123-456-abcdef`
+    const fresh = `${indexPath}.tmp-123-789-ghijkl` // perhaps another process writing right now
+    writeFileSync(stale, 'half an index')
+    writeFileSync(fresh, 'half an index')
+    utimesSync(stale, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000))
+    const l = ledger()
+    l.ingest()
+    l.save()
+    expect(existsSync(stale)).toBe(false)
+    expect(existsSync(fresh)).toBe(true)
+    expect(existsSync(indexPath)).toBe(true)
+  })
+
   it('walks a watched tree once a minute, and every second where there is nothing to watch yet', () => {
     const { configDir, indexDir, transcript } = account()
     appendLines(transcript, [assistantLine({ time: at(0), input: 10 })])
