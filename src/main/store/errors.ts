@@ -35,19 +35,22 @@ export class CorruptStateError extends Error {
   }
 }
 
+const MAY_WRITE = 'check that you own that folder and may write to it, or set AUTH_POOL_HOME to another folder'
+const IN_THE_WAY = 'something else is in the way there; move it, or set AUTH_POOL_HOME to another folder'
+
 /** Why a file system refused the state folder, and what the user can do about it. */
 const IO_ADVICE: Readonly<Record<string, string>> = {
-  EACCES: 'check that you own that folder and may write to it, or set AUTH_POOL_HOME to another folder',
-  EPERM: 'check that you own that folder and may write to it, or set AUTH_POOL_HOME to another folder',
+  EACCES: MAY_WRITE,
+  EPERM: MAY_WRITE,
   EROFS: 'that file system is read-only; set AUTH_POOL_HOME to a writable folder',
   ENOSPC: 'the disk is full; free some space and try again',
   EDQUOT: 'your disk quota is used up; free some space and try again',
   EFBIG: 'the file would be larger than this system allows; free some space or raise the limit (ulimit -f)',
   EIO: 'the disk reported an error; check it',
-  // Something that is not Auth Pool's where its state goes (a file where a folder belongs, or the reverse).
-  EEXIST: 'something else is in the way there; move it, or set AUTH_POOL_HOME to another folder',
-  ENOTDIR: 'something else is in the way there; move it, or set AUTH_POOL_HOME to another folder',
-  EISDIR: 'something else is in the way there; move it, or set AUTH_POOL_HOME to another folder',
+  // Not Auth Pool's, where its state goes: a file where a folder belongs, or the reverse.
+  EEXIST: IN_THE_WAY,
+  ENOTDIR: IN_THE_WAY,
+  EISDIR: IN_THE_WAY,
 }
 
 /**
@@ -69,7 +72,7 @@ export class StoreIoError extends Error {
   /** `error` as a StoreIoError when a file system refused the state folder; otherwise `error` itself. */
   static from(error: unknown, folder: string): unknown {
     const code = (error as NodeJS.ErrnoException | undefined)?.code
-    return error instanceof Error && typeof code === 'string' && code in IO_ADVICE
+    return error instanceof Error && typeof code === 'string' && Object.hasOwn(IO_ADVICE, code)
       ? new StoreIoError(folder, error as NodeJS.ErrnoException)
       : error
   }

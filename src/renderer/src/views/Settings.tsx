@@ -47,9 +47,8 @@ function Diagnostics(props: { accounts: AccountView[] }) {
       )}
       {m?.store?.backupError && (
         <p className="notice" role="alert">
-          The state file&apos;s backup could not be written ({m.store.backupError}); your changes are saved, but a
-          damaged state file could only be restored to an older backup. Free some disk space; the next change tries
-          again.
+          The state file&apos;s backup could not be written ({m.store.backupError}). Your changes are saved, but a
+          damaged state file could only be restored from an older backup; the next change tries again.
         </p>
       )}
       <table>
