@@ -23,7 +23,8 @@ export interface FileLockOptions {
   readonly isAlive?: (pid: number) => boolean
   /**
    * Checked whenever the wait wakes up: once it returns true the caller no longer needs the lock (its
-   * work was done by the holder) and `acquireFileLock` gives up its place and returns undefined.
+   * work was done by the holder) and `acquireFileLock` gives up its place and returns undefined. A
+   * caller that gives this waits outside the queue (see acquireFileLockUnlessDone).
    */
   readonly abandon?: () => boolean
   /** More files whose changes should wake the wait (where `abandon`'s answer can change). */
@@ -109,7 +110,16 @@ export async function acquireFileLock(path: string, options: FileLockOptions = {
   return (await acquireFileLockUnlessDone(path, { ...options, abandon: undefined }))!
 }
 
-/** As acquireFileLock, but resolves undefined as soon as `options.abandon()` says the lock is not needed. */
+/**
+ * As acquireFileLock, but resolves undefined as soon as `options.abandon()` says the lock is not needed.
+ *
+ * Such a caller (a process whose posted request any holder may run: see requests.ts) takes no ticket
+ * and watches only its own files (`wakeOn`): every holder touches the waiting requests' files once it
+ * has released the lock (wakeWaiting in stateStore.ts), which wakes those it served to collect their
+ * answers and the others to take the lock. A ticket of its own (made, listed, watched, removed) and a
+ * watch on the state file's folder (woken by every file any process made there) were most of what
+ * eight allocating processes spent besides the commits themselves. It still yields to queued tickets.
+ */
 export async function acquireFileLockUnlessDone(
   path: string,
   options: FileLockOptions,
@@ -122,6 +132,30 @@ export async function acquireFileLockUnlessDone(
   const queue = `${path}.q`
   // Uncontended: take the lock directly. With waiters queued, joining the queue is what keeps it fair.
   if (queueIsEmpty(queue) && tryCreate(path, token)) return handleFor(path, token)
+  const started = Date.now()
+  let lastHolder = 'another process'
+  const timedOut = () => {
+    const waited = Date.now() - started
+    if (waited > timeoutMs) throw new StoreLockedError(path, waited, lastHolder)
+  }
+  if (options.abandon) {
+    const changes = watchForChanges(wakeOn)
+    try {
+      for (;;) {
+        if (options.abandon()) return undefined
+        if (queueIsEmpty(queue)) {
+          const taken = tryTake(path, token, staleMs, isAlive)
+          if (typeof taken !== 'string') return taken
+          lastHolder = taken
+        }
+        timedOut()
+        // The fallback covers a holder that died before waking anyone (and holders of older versions).
+        await changes.next(REQUEST_FALLBACK_MS)
+      }
+    } finally {
+      changes.close()
+    }
+  }
   // Tickets are local to this machine: <arrival ms>.<pid>.<nonce>
   const ticket = join(
     queue,
@@ -134,8 +168,6 @@ export async function acquireFileLockUnlessDone(
     mkdirSync(queue, { recursive: true, mode: 0o700 }) // the first waiter here
     closeSync(openSync(ticket, 'wx', 0o600))
   }
-  const started = Date.now()
-  let lastHolder = 'another process'
   // Sleep on events instead of polling hard (eight polling waiters on two cores slowed the holder
   // itself down). Each waiter watches only the ticket just ahead of it, so a hand-over wakes one
   // process, not all of them; the head watches the lock's directory for the release.
@@ -143,38 +175,48 @@ export async function acquireFileLockUnlessDone(
   let ahead: { name: string; changes: ReturnType<typeof watchForChanges> } | undefined
   try {
     for (;;) {
-      if (options.abandon?.()) return undefined
       const { head, predecessor } = queuePosition(queue, basename(ticket), staleMs, isAlive)
       if (head === undefined || join(queue, head) === ticket) {
-        if (tryCreate(path, token)) return handleFor(path, token)
-        const owner = readOwner(path)
-        if (owner) {
-          lastHolder = `pid ${owner.pid} on ${owner.host}`
-          const abandoned =
-            (owner.host === HOST && Number.isFinite(owner.pid) && owner.pid > 0 && !isAlive(owner.pid)) ||
-            !(Date.now() - owner.at < staleMs) // also true for an unreadable, half-written lock file
-          if (abandoned && !(Number.isNaN(owner.at) && ageOf(path) < 1000)) breakStaleLock(path, owner, isAlive)
-        }
-        lockChanges ??= watchForChanges([{ path: dirname(path), names: [basename(path)] }, ...wakeOn])
+        const taken = tryTake(path, token, staleMs, isAlive)
+        if (typeof taken !== 'string') return taken
+        lastHolder = taken
+        lockChanges ??= watchForChanges([{ path: dirname(path), names: [basename(path)] }])
         await lockChanges.next(10)
       } else {
         if (ahead?.name !== predecessor) {
           ahead?.changes.close()
           ahead = predecessor
-            ? { name: predecessor, changes: watchForChanges([{ path: join(queue, predecessor) }, ...wakeOn]) }
+            ? { name: predecessor, changes: watchForChanges([{ path: join(queue, predecessor) }]) }
             : undefined
         }
         // The fallback also notices a predecessor that died without removing its ticket.
         await (ahead?.changes.next(50) ?? new Promise<void>((resolve) => setTimeout(resolve, 5)))
       }
-      const waited = Date.now() - started
-      if (waited > timeoutMs) throw new StoreLockedError(path, waited, lastHolder)
+      timedOut()
     }
   } finally {
     ahead?.changes.close()
     lockChanges?.close()
     unlinkIfPresent(ticket)
   }
+}
+
+/** How long a caller outside the queue sleeps at most between looks, when no holder wakes it. */
+const REQUEST_FALLBACK_MS = 50
+
+/**
+ * Takes the lock if it is free; otherwise breaks it if its holder is gone (it is taken on a later try)
+ * and says who holds it.
+ */
+function tryTake(path: string, token: string, staleMs: number, isAlive: (pid: number) => boolean): LockHandle | string {
+  if (tryCreate(path, token)) return handleFor(path, token)
+  const owner = readOwner(path)
+  if (!owner) return 'another process' // released meanwhile: taken on the next try
+  const abandoned =
+    (owner.host === HOST && Number.isFinite(owner.pid) && owner.pid > 0 && !isAlive(owner.pid)) ||
+    !(Date.now() - owner.at < staleMs) // also true for an unreadable, half-written lock file
+  if (abandoned && !(Number.isNaN(owner.at) && ageOf(path) < 1000)) breakStaleLock(path, owner, isAlive)
+  return `pid ${owner.pid} on ${owner.host}`
 }
 
 /**

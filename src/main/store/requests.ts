@@ -4,7 +4,7 @@
 // renamed in, naming the commit that carries it). A waiter whose outcome arrives, and whose commit is
 // the one now in the state file, leaves the queue without ever taking the lock. So eight processes
 // allocating at once cost one or two commits, not eight in a row.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { ReportedError } from '../../shared/errors'
@@ -86,6 +86,31 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
 
   return {
     dir,
+
+    /** The file of a request: it exists while the request waits, and its waiter watches it. */
+    requestPath,
+
+    /**
+     * Wakes every process with a request waiting (a holder calls this once it has released the lock):
+     * touching a request's file is the change its waiter watches for. Those it served collect their
+     * answers; the others take the lock in turn. Best effort: a waiter also looks now and then.
+     */
+    wakeWaiting(): void {
+      let names: string[]
+      try {
+        names = readdirSync(dir)
+      } catch {
+        return // no requests yet, or none we can see
+      }
+      const now = new Date()
+      for (const name of names)
+        if (name.endsWith('.json'))
+          try {
+            utimesSync(join(dir, name), now, now)
+          } catch {
+            // finished meanwhile
+          }
+    },
 
     /** Publishes a request of this process. */
     post(request: RequestFile): void {

@@ -362,6 +362,18 @@ describe('group commit across processes', () => {
     expect(readdirSync(`${join(home, 'state.json')}.req`)).toEqual([`${readFile(home).commit}.ok`])
   })
 
+  it('commits a waiting request itself once the lock is free, even when its holder never wakes it', async () => {
+    // A holder that dies, or one of an older version, does not touch the waiting requests' files.
+    const { home, b, lockPath } = twoProcesses()
+    const held = await acquireFileLock(lockPath)
+    const waiting = b.submit('note', id(9), 'patient', new Date())
+    await tick()
+    held.release() // a bare release: nothing served, nobody woken
+    expect(await waiting).toMatchObject({ by: process.pid, note: 'patient', count: 1 })
+    expect(b.metrics()).toMatchObject({ servedByOthers: 0, commits: 1 })
+    expect(readFile(home).recoveries.map((r: Recovery) => r.reason)).toEqual([`${id(9)}:patient`])
+  })
+
   it('ignores an answer whose commit never landed (its writer died before the rename) and runs the request itself', async () => {
     const { home, b } = twoProcesses()
     const dir = `${join(home, 'state.json')}.req`

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync } from 'node:fs'
-import { basename, dirname } from 'node:path'
+import { dirname } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { toErrorValue, ValidationError } from '../../shared/errors'
 import type { DeepReadonly } from '../../shared/readonly'
@@ -479,8 +479,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       lock = await acquireFileLockUnlessDone(lockPath, {
         ...options.lock,
         abandon: onlyRequests ? () => batch.every((p) => (p.served ??= verifiedResult(p)) !== undefined) : undefined,
-        // Answers are written before the commit carrying them is renamed in: the rename is the moment to look.
-        wakeOn: onlyRequests ? [{ path: dirname(path), names: [basename(path)] }] : undefined,
+        // Every holder touches the waiting requests' files once it has released the lock (wakeWaiting).
+        wakeOn: onlyRequests ? batch.map((p) => ({ path: requests.requestPath(p.request!.id) })) : undefined,
       })
     } catch (error) {
       for (const p of batch) p.reject(StoreIoError.from(error, dirname(path)))
@@ -508,6 +508,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         counters.lockHeldMs += performance.now() - heldSince
         counters.lockHeldCpuMs += (cpu.user + cpu.system) / 1000
       }
+      // Those whose requests this commit answered collect them; the rest take the lock in turn.
+      requests.wakeWaiting()
     }
     for (const p of batch) {
       const outcome = p.served ?? failure ?? outcomes.get(p)!
