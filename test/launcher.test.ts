@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdirSync, readdirSync } from 'node:fs'
+import { mkdirSync, readdirSync, renameSync, rmdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CLAUDE } from './helpers/claude'
@@ -239,6 +239,40 @@ describe('auth-pool run with the real Claude Code', () => {
     expect(exhausted.code).toBe(1)
     expect(exhausted.stderr).toMatch(/no account is available/)
     for (const r of [noLogin, noClaude, exhausted]) expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it("keeps Claude Code's exit code when the session's end cannot be recorded, and reconcile ends it later", async () => {
+    const { root, dirs, env, cli } = await setup()
+    // Stands in for Claude Code here: the state file's trouble is what is tested. Once the launcher has
+    // recorded its pid, it puts a folder where the state file was (the file system then refuses every
+    // write of it), and exits 7.
+    const home = env.AUTH_POOL_HOME
+    const fake = join(root, 'claude-that-breaks-the-state')
+    writeFileSync(
+      fake,
+      [
+        '#!/bin/sh',
+        `until grep -q '"pid":'$$ '${home}/state.json'; do sleep 0.02; done`,
+        `mv '${home}/state.json' '${home}/state.json.away' && mkdir '${home}/state.json'`,
+        'exit 7',
+      ].join('\n'),
+      { mode: 0o755 },
+    )
+    const result = await runCli(['run', '--cwd', dirs.work, '--keep-api-key', '--', '-p', 'hi'], {
+      ...env,
+      AUTH_POOL_CLAUDE: fake,
+    })
+    expect(result.code).toBe(7)
+    expect(result.stderr).toMatch(
+      /could not record the end of the session \(could not use the state folder .*EISDIR.*\); the next reconcile ends it/,
+    )
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+    // With the state file back, the session is still active with its (dead) pid, and reconcile ends it.
+    rmdirSync(join(home, 'state.json'))
+    renameSync(join(home, 'state.json.away'), join(home, 'state.json'))
+    expect(JSON.parse((await cli('sessions', '--active', '--json')).stdout)).toHaveLength(1)
+    expect((await cli('reconcile')).code).toBe(0)
+    expect(JSON.parse((await cli('sessions', '--active', '--json')).stdout)).toHaveLength(0)
   })
 
   it('warns and drops an API key unless --keep-api-key', async () => {

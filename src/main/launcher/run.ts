@@ -112,11 +112,25 @@ export async function runClaude(engine: Engine, fs: FileSystem, options: RunOpti
     child.once('spawn', () => done(true))
     child.once('error', () => done(false))
   })
+  // Once Claude Code runs, the session's bookkeeping may fail (a full disk, a lock held too long)
+  // without taking the launcher down: it must stay to forward signals and pass the exit code on.
+  const record = async (what: string, after: string, write: () => Promise<unknown>) => {
+    try {
+      await write()
+    } catch (error) {
+      if (!(error instanceof Error)) throw error
+      io.stderr(`auth-pool: could not record ${what} (${error.message}); ${after}`)
+    }
+  }
   if (!spawned || child.pid === undefined) {
-    await engine.release(session.id, 'spawn-failed')
+    await record('that Claude Code did not start', 'the session ends when it expires', () =>
+      engine.release(session.id, 'spawn-failed'),
+    )
     throw new LaunchError(`could not start ${claude.path}`, 2)
   }
-  await engine.attachPid(session.id, child.pid)
+  await record("Claude Code's process", 'the session ends when it expires', () =>
+    engine.attachPid(session.id, child.pid!),
+  )
   const unsubscribe = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) =>
     io.onSignal(signal, () => {
       // A keyboard Ctrl-C already reached Claude Code through the terminal's process group; a second
@@ -129,7 +143,9 @@ export async function runClaude(engine: Engine, fs: FileSystem, options: RunOpti
     child.once('exit', (c, s) => done({ code: c, signal: s })),
   )
   for (const off of unsubscribe) off()
-  await engine.release(session.id, signal ? `signal ${signal}` : code === 0 ? 'exited' : `exit code ${code}`)
+  await record('the end of the session', 'the next reconcile ends it (`auth-pool reconcile`)', () =>
+    engine.release(session.id, signal ? `signal ${signal}` : code === 0 ? 'exited' : `exit code ${code}`),
+  )
   return signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1)
 }
 
