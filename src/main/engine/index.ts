@@ -188,9 +188,36 @@ export function createEngine(ports: EnginePorts) {
         .catch(() => undefined) // the store itself failing is what the breaker reports; nothing more to record
     },
     onBreakerChange: (state) => {
-      if (state.open) background(evaluateRules)
+      if (state.open) background(notifyBreakerOpen)
     },
   })
+
+  /**
+   * The breaker just opened: the rules raise its notification (once per opening, recorded in the
+   * history). When the state file itself is what fails (a full disk, a folder taken away), nothing can
+   * be recorded, so the notification is shown directly, unless the user turned that rule off.
+   */
+  async function notifyBreakerOpen(): Promise<void> {
+    try {
+      await evaluateRules()
+    } catch (error) {
+      const rules = await store.read().then(
+        (d) => d.rules,
+        () => null, // not even readable: say it
+      )
+      if (rules && !rules.some((r) => r.kind === 'rebalance_failing' && r.enabled)) return
+      const notification: PoolNotification = {
+        id: newId(),
+        kind: 'rebalance_failing',
+        title: 'Auth Pool cannot save its state',
+        body: `${error instanceof Error ? error.message : String(error)}. Retrying less often.`,
+        accountId: null,
+        suggestedAccountId: null,
+      }
+      didRaiseNotification.fire(notification)
+      await deliverWithRetry(notification, ports.notifier, clock, backoffMs)
+    }
+  }
 
   async function reconcile(): Promise<ReconcileOutcome> {
     const outcome = await store.transact((d) =>

@@ -1,3 +1,5 @@
+import { mkdirSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { FakeClock } from '../../../test/helpers/fakeClock'
 import { accountDir, testEngine } from '../../../test/helpers/enginePorts'
@@ -87,6 +89,26 @@ describe('engine scheduler', () => {
     expect(doc.scheduler.consecutiveFailures).toBeGreaterThanOrEqual(4)
     expect(doc.scheduler.breakerOpenUntil).not.toBeNull()
     expect(doc.scheduler.lastError).toBe('cannot inspect processes')
+    engine.scheduler.stop()
+  })
+
+  it('says so directly when the state file itself cannot be written, since nothing can be recorded', async () => {
+    const clock = new FakeClock()
+    const { engine, notifications, home } = testEngine({ clock })
+    await engine.addAccount({ name: 'a', configDir: accountDir() })
+    await engine.startScheduler()
+    // Something takes the state file's place: every transaction now fails, the rules' included.
+    renameSync(join(home, 'state.json'), join(home, 'state.json.away'))
+    mkdirSync(join(home, 'state.json'))
+    await clock.advance(60_000 * 20)
+    await engine.idle()
+    expect(engine.metrics().reconcile.failures).toBeGreaterThanOrEqual(4)
+    const shown = notifications.filter((n) => n.kind === 'rebalance_failing')
+    expect(shown).toHaveLength(1)
+    expect(shown[0]!.title).toBe('Auth Pool cannot save its state')
+    expect(shown[0]!.body).toMatch(
+      /^could not use the state folder .*EISDIR.*something else is in the way.*Retrying less often\.$/,
+    )
     engine.scheduler.stop()
   })
 })

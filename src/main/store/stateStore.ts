@@ -549,7 +549,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
           try {
             resolve(load())
           } catch (error) {
-            if (!(error instanceof CorruptStateError)) return reject(error)
+            if (!(error instanceof CorruptStateError)) return reject(StoreIoError.from(error, dirname(path)))
             // Recovery needs the lock: an empty transaction loads (and repairs) under it.
             cached = undefined
             let repaired: StateDocument | undefined
