@@ -209,7 +209,10 @@ export function createEngine(ports: EnginePorts) {
       const notification: PoolNotification = {
         id: newId(),
         kind: 'rebalance_failing',
-        title: 'Auth Pool cannot save its state',
+        title:
+          (error as { code?: unknown }).code === 'STORE_IO'
+            ? 'Auth Pool cannot save its state'
+            : 'Auth Pool cannot rebalance',
         body: `${error instanceof Error ? error.message : String(error)}. Retrying less often.`,
         accountId: null,
         suggestedAccountId: null,
