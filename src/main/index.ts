@@ -11,8 +11,7 @@ import { createTerminalLauncher } from './shell/launcherPort'
 import { createNativeNotifier } from './shell/nativeNotifier'
 import { createTrayController } from './shell/tray'
 import type { TrayCommand } from './shell/trayMenu'
-import { backendFromConf, confOptions } from './store/backend'
-import { StoreIoError } from './store/errors'
+import { openConfBackend } from './store/backend'
 import { createStateStore } from './store/stateStore'
 
 // Composition root: builds ports, engine and shell, and wires events. Behaviour lives elsewhere.
@@ -30,7 +29,9 @@ void app
     let launchOrExplain: LauncherPort['launch'] = async () => ({ launched: false, message: 'starting' })
     const core = createAppCore({
       home,
-      store: createStateStore({ backend: backendFromConf(openStore()) }),
+      store: createStateStore({
+        backend: openConfBackend(home, (options) => new Store<Record<string, unknown>>(options)),
+      }),
       notifier: createNativeNotifier({
         isSupported: () => Notification.isSupported(),
         create: (options) => new Notification(options),
@@ -109,12 +110,3 @@ void app
     dialog.showErrorBox('Auth Pool could not start', error instanceof Error ? error.message : String(error))
     app.exit(1)
   })
-
-/** The state file through electron-store; a folder the system refuses is explained (StoreIoError). */
-function openStore(): Store<Record<string, unknown>> {
-  try {
-    return new Store<Record<string, unknown>>(confOptions(home))
-  } catch (error) {
-    throw StoreIoError.from(error, home)
-  }
-}

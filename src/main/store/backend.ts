@@ -101,6 +101,21 @@ export function confOptions(cwd: string) {
   }
 }
 
+/**
+ * The state file in `home` through conf or electron-store (`open` constructs one with these options; it
+ * reads the file as it starts): a folder the system refuses is explained (StoreIoError).
+ */
+export function openConfBackend(
+  home: string,
+  open: (options: ReturnType<typeof confOptions>) => ConfLike,
+): DocumentBackend {
+  try {
+    return backendFromConf(open(confOptions(home)))
+  } catch (error) {
+    throw StoreIoError.from(error, home)
+  }
+}
+
 export function backendFromConf(conf: ConfLike): DocumentBackend {
   return {
     path: conf.path,
