@@ -15,19 +15,16 @@ import { tempDir } from './helpers/tempDir'
 
 const WRITER = join(ROOT, 'test', 'helpers', 'limitedWriter.ts')
 
+/** Runs node with these arguments in a process whose files may not grow past `kb` kilobytes. */
+function nodeUnderLimit(kb: number, args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
+  const quoted = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
+  return spawnSync('bash', ['-c', `ulimit -f ${kb} && exec ${quoted}`], { cwd: ROOT, env, encoding: 'utf8' })
+}
+
 /** Runs limitedWriter.ts with files limited to `kb` kilobytes; its JSON lines. */
 function underLimit(kb: number, ...args: string[]): Record<string, unknown>[] {
-  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
-  const child = spawnSync(
-    'bash',
-    ['-c', `ulimit -f ${kb} && exec '${process.execPath}' --import tsx '${WRITER}' ${quoted}`],
-    {
-      cwd: ROOT,
-      // tsx's own cache files must not be what hits the limit.
-      env: { ...process.env, TSX_DISABLE_CACHE: '1' },
-      encoding: 'utf8',
-    },
-  )
+  // tsx's own cache files must not be what hits the limit.
+  const child = nodeUnderLimit(kb, ['--import', 'tsx', WRITER, ...args], { ...process.env, TSX_DISABLE_CACHE: '1' })
   expect(child.status, child.stderr).toBe(0)
   return child.stdout
     .trim()
@@ -108,10 +105,7 @@ describe.skipIf(process.platform === 'win32')('a write that does not fit (a full
     expect(add.status).toBe(0)
     const before = readFileSync(join(home, 'state.json'), 'utf8')
     // 1 kB: the request file fits, the state file (about 1.5 kB) does not.
-    const allocate = spawnSync('bash', ['-c', `ulimit -f 1 && exec '${process.execPath}' '${CLI}' allocate --json`], {
-      env,
-      encoding: 'utf8',
-    })
+    const allocate = nodeUnderLimit(1, [CLI, 'allocate', '--json'], env)
     expect(allocate.status).toBe(1)
     expect(JSON.parse(allocate.stdout).error).toEqual({
       code: 'STORE_IO',
@@ -160,10 +154,7 @@ describe.skipIf(process.platform === 'win32')('a write that does not fit (a full
       expect(added.status).toBe(0)
     }
     // 8 kB: the state file fits, an index of 300 entries does not.
-    const usage = spawnSync('bash', ['-c', `ulimit -f 8 && exec '${process.execPath}' '${CLI}' usage --json`], {
-      env,
-      encoding: 'utf8',
-    })
+    const usage = nodeUnderLimit(8, [CLI, 'usage', '--json'], env)
     expect(usage.status, usage.stderr).toBe(0)
     const report = JSON.parse(usage.stdout) as {
       accounts: {

@@ -137,6 +137,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const migrations = options.migrations ?? MIGRATIONS
   const maxBatch = options.maxBatch ?? 256
   const backupIntervalMs = options.backupIntervalMs ?? 60_000
+  /** `error` explained when the file system refused the state folder (see StoreIoError.from). */
+  const refused = (error: unknown) => StoreIoError.from(error, dirname(path))
 
   let cached: StateDocument | undefined
   /** The cached document's file was not written whole by this schema's writer (absent, older, edited). */
@@ -483,7 +485,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         wakeOn: onlyRequests ? batch.map((p) => ({ path: requests.requestPath(p.request!.id) })) : undefined,
       })
     } catch (error) {
-      for (const p of batch) p.reject(StoreIoError.from(error, dirname(path)))
+      for (const p of batch) p.reject(refused(error))
       return
     }
     let outcomes: Map<Pending, Outcome> = new Map()
@@ -501,7 +503,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         committed = round.committed
       } catch (error) {
         // Nothing was committed; requests another process had already answered keep their answers.
-        failure = { ok: false, error: StoreIoError.from(error, dirname(path)) }
+        failure = { ok: false, error: refused(error) }
       } finally {
         lock.release()
         const cpu = process.cpuUsage(cpuSince)
@@ -549,7 +551,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
           try {
             resolve(load())
           } catch (error) {
-            if (!(error instanceof CorruptStateError)) return reject(StoreIoError.from(error, dirname(path)))
+            if (!(error instanceof CorruptStateError)) return reject(refused(error))
             // Recovery needs the lock: an empty transaction loads (and repairs) under it.
             cached = undefined
             let repaired: StateDocument | undefined
@@ -578,7 +580,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       try {
         requests.post({ id, kind, pid: process.pid, at: at.toISOString(), input })
       } catch (error) {
-        return Promise.reject(StoreIoError.from(error, dirname(path)))
+        return Promise.reject(refused(error))
       }
       return new Promise<V>((resolve, reject) => {
         queue.push({
