@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { ConflictError, NO_ACCOUNTS_YET, NotFoundError, ValidationError } from '../../shared/errors'
 import type { DeepReadonly } from '../../shared/readonly'
 import { AccountInputSchema, AccountPatchSchema, type Account } from '../../shared/schemas/account'
-import type { StateDocument } from '../../shared/schemas/state'
+import type { StateDocument, StateDraft } from '../../shared/schemas/state'
 import { resolveConfigDir } from './configDir'
 import type { FileSystem } from './ports'
 
@@ -55,7 +55,7 @@ function assertBudgetsForCustom(account: Pick<Account, 'plan' | 'blockBudgetUsd'
  * Validates an account input outside the transaction (the file-system checks), returning a function
  * that adds it inside one (the uniqueness checks, which must see the current document).
  */
-export function prepareAddAccount(input: unknown, fs: FileSystem, now: Date): (draft: StateDocument) => Account {
+export function prepareAddAccount(input: unknown, fs: FileSystem, now: Date): (draft: StateDraft) => Account {
   const parsed = parse(AccountInputSchema, input)
   const configDir = resolveConfigDir(parsed.configDir, fs, { create: parsed.create })
   const account: Account = {
@@ -85,7 +85,7 @@ export function prepareUpdateAccount(
   nameOrId: string,
   patchInput: unknown,
   fs: FileSystem,
-): (draft: StateDocument) => Account {
+): (draft: StateDraft) => Account {
   const patch = parse(AccountPatchSchema, patchInput)
   const configDir = patch.configDir === undefined ? undefined : resolveConfigDir(patch.configDir, fs)
   return (draft) => {
@@ -103,7 +103,7 @@ export function prepareUpdateAccount(
  * Removes an account from the pool (its directory stays on disk), with its sessions, index and
  * folder assignments, in one transaction. Refuses while sessions are active unless forced.
  */
-export function removeAccount(draft: StateDocument, nameOrId: string, force: boolean): Account {
+export function removeAccount(draft: StateDraft, nameOrId: string, force: boolean): Account {
   const account = findAccount(draft, nameOrId)
   const ids = draft.sessionIndex[account.id] ?? []
   const active = ids.filter((id) => draft.sessions[id]?.status === 'active')

@@ -2,7 +2,7 @@ import { ADD_ACCOUNT_HINT, NotFoundError, PoolExhaustedError } from '../../share
 import type { DeepReadonly } from '../../shared/readonly'
 import type { Account } from '../../shared/schemas/account'
 import type { Allocation, AllocationReason } from '../../shared/schemas/pool'
-import type { StateDocument } from '../../shared/schemas/state'
+import type { StateDocument, StateDraft } from '../../shared/schemas/state'
 import { findAccount } from './accounts'
 import type { AccountStanding } from './health'
 import { activeSessionCount, addSession, uniqueSessionId } from './sessions'
@@ -78,7 +78,7 @@ export function chooseAccount(
  * bookkeeping in the caller's single transaction: there is no moment where one exists without the others.
  */
 export function allocateInDraft(
-  draft: StateDocument,
+  draft: StateDraft,
   standings: ReadonlyMap<string, AccountStanding>,
   request: AllocationRequest,
   now: Date,

@@ -6,7 +6,7 @@ import type { DeepReadonly } from '../../shared/readonly'
 import type { Account } from '../../shared/schemas/account'
 import type { Session } from '../../shared/schemas/session'
 import { SettingsSchema, type Settings } from '../../shared/schemas/settings'
-import type { Recovery, SchedulerState, StateDocument } from '../../shared/schemas/state'
+import type { Recovery, SchedulerState, StateDocument, StateDraft } from '../../shared/schemas/state'
 import { findAccount, prepareAddAccount, prepareUpdateAccount, removeAccount } from './accounts'
 import {
   allocateInDraft,
@@ -84,7 +84,7 @@ export function createEngine(ports: EnginePorts) {
     return new Map(doc.accounts.map((a) => [a.id, standingOf(a, usage.get(a.id)!, doc.settings, now)]))
   }
   /** One allocation on a draft, with the session id the requester drew (redrawn only on a collision). */
-  function allocateHere(d: StateDocument, wanted: AllocationRequest, id: string, now: Date): Allocation {
+  function allocateHere(d: StateDraft, wanted: AllocationRequest, id: string, now: Date): Allocation {
     let first = true
     const drawId = () => (first ? ((first = false), id) : newId())
     return allocateInDraft(d, standings(d, now), wanted, now, drawId, () => counters.sessionIdCollisions++)
@@ -352,8 +352,7 @@ export function createEngine(ports: EnginePorts) {
       return store.transact((d) => {
         const session = d.sessions[sessionId]
         if (!session) throw ValidationError.field('sessionId', `no session ${sessionId}`)
-        session.pid = pid
-        return { ...session }
+        return { ...(d.sessions[sessionId] = { ...session, pid }) }
       })
     },
 

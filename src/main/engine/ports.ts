@@ -1,10 +1,10 @@
 import type { Snapshot, StoreMetrics } from '../store/stateStore'
 import type { StoreOperation } from '../store/requests'
-import type { StateDocument } from '../../shared/schemas/state'
+import type { StateDraft } from '../../shared/schemas/state'
 
 /** The state document, transactionally. Implemented by `createStateStore`. */
 export interface Store {
-  transact<T>(fn: (draft: StateDocument) => T): Promise<T>
+  transact<T>(fn: (draft: StateDraft) => T): Promise<T>
   read(): Promise<Snapshot>
   /** Cache and commit counters, where the store keeps them. */
   metrics?(): StoreMetrics

@@ -1,5 +1,5 @@
 import type { ReconcileOutcome } from '../../shared/schemas/pool'
-import type { StateDocument } from '../../shared/schemas/state'
+import type { StateDraft } from '../../shared/schemas/state'
 import { rankAccounts } from './allocation'
 import type { AccountStanding } from './health'
 import type { ProcessRunner } from './ports'
@@ -9,7 +9,7 @@ export type { ReconcileOutcome } from '../../shared/schemas/pool'
 
 /** One reconcile pass over the document; runs inside a transaction. */
 export function reconcileInDraft(
-  draft: StateDocument,
+  draft: StateDraft,
   standings: ReadonlyMap<string, AccountStanding>,
   processes: ProcessRunner,
   now: Date,

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../shared/errors'
 import type { DeepReadonly } from '../../shared/readonly'
 import type { Session } from '../../shared/schemas/session'
-import type { StateDocument } from '../../shared/schemas/state'
+import type { StateDocument, StateDraft } from '../../shared/schemas/state'
 
 type Doc = DeepReadonly<StateDocument>
 
@@ -23,7 +23,7 @@ export interface NewSession {
 }
 
 /** Adds a session and its index entry; the caller's transaction covers both. */
-export function addSession(draft: StateDocument, id: string, init: NewSession): Session {
+export function addSession(draft: StateDraft, id: string, init: NewSession): Session {
   const session: Session = {
     id,
     accountId: init.accountId,
@@ -35,12 +35,13 @@ export function addSession(draft: StateDocument, id: string, init: NewSession): 
     endReason: null,
   }
   draft.sessions[id] = session
-  ;(draft.sessionIndex[init.accountId] ??= []).push(id)
+  // A new array: the draft shares the old one with the document it came from (see the store's draftOf).
+  draft.sessionIndex[init.accountId] = [...(draft.sessionIndex[init.accountId] ?? []), id]
   return session
 }
 
 export function endSession(
-  draft: StateDocument,
+  draft: StateDraft,
   id: string,
   now: Date,
   reason: string,
@@ -48,12 +49,9 @@ export function endSession(
 ): Session {
   const session = draft.sessions[id]
   if (!session) throw new NotFoundError('session', id, 'see `auth-pool sessions`')
-  if (session.status === 'active') {
-    session.status = status
-    session.endedAt = now.toISOString()
-    session.endReason = reason
-  }
-  return session
+  if (session.status !== 'active') return session
+  // Replaced, not changed in place: the draft shares its entries with the document it came from.
+  return (draft.sessions[id] = { ...session, status, endedAt: now.toISOString(), endReason: reason })
 }
 
 /** Every session of an account, read from one snapshot through its index. */
@@ -71,7 +69,7 @@ export function activeSessionCount(doc: Doc, accountId: string): number {
 }
 
 /** Drops the oldest ended sessions beyond `keep`, with their index entries. Returns how many went. */
-export function pruneEndedSessions(draft: StateDocument, keep: number): number {
+export function pruneEndedSessions(draft: StateDraft, keep: number): number {
   const ended = Object.values(draft.sessions)
     .filter((s) => s.status !== 'active')
     .sort((a, b) => (b.endedAt ?? '').localeCompare(a.endedAt ?? ''))

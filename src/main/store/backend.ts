@@ -29,8 +29,6 @@ export const UNPARSEABLE = Symbol('unparseable')
 
 /** Marks a document whose digest matched: written whole by this schema's writer, so no need to validate it again. */
 export const VERIFIED = Symbol('verified')
-/** On a VERIFIED document: the file's text, so a second copy can be parsed from it (cheaper than a deep clone). */
-export const SOURCE_TEXT = Symbol('source text')
 
 const HEAD = /^\{"version":\d+,"revision":\d+,"commit":"[a-z0-9]+"/
 const DIGEST_HEAD = /^(\{"version":\d+,"revision":\d+,"commit":"[a-z0-9]+"),"digest":"([0-9a-f]{40})"/
@@ -79,7 +77,6 @@ export function deserializeState(text: string): Record<string | symbol, unknown>
   const head = DIGEST_HEAD.exec(text)
   if (head && digestOf(schemaFingerprint(), head[1]!, text.slice(head[0].length)) === head[2]) {
     doc[VERIFIED] = true
-    doc[SOURCE_TEXT] = text
   }
   delete doc.digest
   return doc
@@ -127,7 +124,7 @@ export function backendFromConf(conf: ConfLike): DocumentBackend {
         throw StoreIoError.from(error, dirname(conf.path)) // not there to read (parse errors never throw)
       }
       if (UNPARSEABLE in value) return { [UNPARSEABLE]: value[UNPARSEABLE] }
-      // (conf copies the VERIFIED and SOURCE_TEXT marks along with the fields.)
+      // (conf copies the VERIFIED mark along with the fields.)
       // conf returns {} for a missing file; an empty object is never a valid document, so treat it as absent.
       return Object.keys(value).length === 0 ? undefined : value
     },

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { ReportedError } from '../../shared/errors'
 import type { ErrorValue } from '../../shared/result'
-import type { StateDocument } from '../../shared/schemas/state'
+import type { StateDocument, StateDraft } from '../../shared/schemas/state'
 import type { DeepReadonly } from '../../shared/readonly'
 import { writeFileAtomic } from './atomicFile'
 
@@ -18,7 +18,7 @@ export interface StoreOperation<I = unknown, V = unknown> {
   /** Checks a request's input as read from another process's file (throws ValidationError). */
   readonly parseInput: (input: unknown) => I
   /** Runs it on the draft at the requester's time; the value must be plain JSON. */
-  readonly run: (draft: StateDocument, input: I, id: string, at: Date) => V
+  readonly run: (draft: StateDraft, input: I, id: string, at: Date) => V
   /** True when `doc` shows that request `id` took effect (so a reported success really committed). */
   readonly applied: (doc: DeepReadonly<StateDocument>, id: string) => boolean
   /** Checks the value reported back by another process. */

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync,
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../shared/errors'
-import { StateDocumentSchema, type Recovery, type StateDocument } from '../../shared/schemas/state'
+import { StateDocumentSchema, type Recovery, type StateDraft } from '../../shared/schemas/state'
 import { tempDir } from '../../../test/helpers/tempDir'
 import { confOptions, schemaFingerprint, serializeState } from './backend'
 import unusedDefault, { Ajv2020 } from './confUnused'
@@ -159,6 +159,50 @@ describe('state store', () => {
     expect(state.settings.sessionTtlHours).toBe(48)
     expect(state.settings.nearLimitRatio).toBe(0.9)
     expect(readFile(home).settings.nearLimitRatio).toBe(0.9)
+  })
+
+  it('refuses a transaction that changes a session or an index in place (drafts share them), and keeps the state as it was', async () => {
+    const home = tempDir()
+    const id = '0d7c9f4e-3b1a-4c55-8e2f-6a9b8c7d6e5f'
+    const session = {
+      id,
+      accountId: ACCOUNT.id,
+      cwd: '/home/dev/project',
+      pid: null,
+      startedAt: '2026-11-27T10:00:00.000Z',
+      endedAt: null,
+      status: 'active' as const,
+      endReason: null,
+    }
+    await storeIn(home).transact((d) => {
+      d.accounts.push({ ...ACCOUNT })
+      d.sessions[id] = session
+      d.sessionIndex[ACCOUNT.id] = [id]
+    })
+    const written = readFileSync(join(home, 'state.json'), 'utf8')
+    // A fresh store (the file parsed) and the same store again (its own commit cached) share entries alike.
+    const store = storeIn(home)
+    for (let round = 0; round < 2; round++) {
+      const results = await Promise.allSettled([
+        // The types forbid both (the entries are read-only); this checks the run time does too.
+        store.transact((d) => void ((d.sessions[id] as { status: string }).status = 'ended')),
+        store.transact((d) => void (d.sessionIndex[ACCOUNT.id] as string[]).push(id)),
+        store.transact((d) => void (d.settings.rebalanceIntervalSec = 100 + round)),
+      ])
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled'])
+      for (const r of results.slice(0, 2))
+        expect(String((r as PromiseRejectedResult).reason)).toMatch(/read.only|not extensible/)
+      const state = await store.read()
+      expect(state.sessions[id]).toEqual(session)
+      expect(state.sessionIndex[ACCOUNT.id]).toEqual([id])
+      expect(readFile(home).sessions[id]).toEqual(session)
+    }
+    // Replacing the entry is the way to change it.
+    await store.transact(
+      (d) => void (d.sessions[id] = { ...d.sessions[id]!, status: 'ended', endedAt: session.startedAt }),
+    )
+    expect(readFile(home).sessions[id].status).toBe('ended')
+    expect(readFileSync(join(home, 'state.json'), 'utf8')).not.toBe(written)
   })
 
   it('rejects a mutation that breaks the schema with field paths, and writes nothing of it', async () => {
@@ -320,7 +364,7 @@ describe('group commit across processes', () => {
       if (typeof input !== 'string' || input === 'bad') throw ValidationError.field('input', 'not a note')
       return input
     },
-    run: (d: StateDocument, input: string, id: string, at: Date) => {
+    run: (d: StateDraft, input: string, id: string, at: Date) => {
       d.recoveries.push({ at: at.toISOString(), reason: `${id}:${input}`, movedAsideTo: '-', restoredFrom: 'empty' })
       return { by: process.pid, note: input, count: d.recoveries.length }
     },

@@ -163,3 +163,14 @@ export function createInitialState(settings: z.infer<typeof SettingsSchema>): St
     notifications: [],
   }
 }
+
+/**
+ * The document as a transaction gets it to change: the entries of the records that grow with use
+ * (sessions, their index, folder assignments) are shared with the document the draft was made from, so
+ * they are read-only (frozen at run time too): a transaction replaces an entry to change it.
+ */
+export type StateDraft = Omit<StateDocument, 'sessions' | 'sessionIndex' | 'assignments'> & {
+  sessions: Record<string, Readonly<StateDocument['sessions'][string]>>
+  sessionIndex: Record<string, readonly string[]>
+  assignments: Record<string, Readonly<StateDocument['assignments'][string]>>
+}

@@ -2,7 +2,7 @@ import { clockTime } from '../../../shared/format'
 import type { DeepReadonly } from '../../../shared/readonly'
 import type { Account } from '../../../shared/schemas/account'
 import type { NotificationRecord, Rule } from '../../../shared/schemas/rules'
-import type { StateDocument } from '../../../shared/schemas/state'
+import type { StateDraft } from '../../../shared/schemas/state'
 import { rankAccounts } from '../allocation'
 import type { AccountStanding } from '../health'
 import type { AccountUsage } from '../ports'
@@ -30,7 +30,7 @@ const inScope = (rule: DeepReadonly<Rule>, accountId: string) =>
  * condition fires once (its key is remembered in the document, so a restart repeats nothing) and the
  * raised notifications are appended as pending records. Returns those records.
  */
-export function evaluateRulesInDraft(draft: StateDocument, ctx: RuleContext): NotificationRecord[] {
+export function evaluateRulesInDraft(draft: StateDraft, ctx: RuleContext): NotificationRecord[] {
   const memory = draft.ruleMemory
   const nowIso = ctx.now.toISOString()
   const raised: NewRecord[] = []
