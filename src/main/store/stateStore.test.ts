@@ -304,6 +304,27 @@ describe('corrupt state files', () => {
     })
   }
 
+  it('refreshes the backup at most once per interval across processes, going by the backup file’s age', async () => {
+    const home = tempDir()
+    const backup = join(home, 'state.json.bak')
+    const revisionInBackup = () => JSON.parse(readFileSync(backup, 'utf8')).revision as number
+    await storeIn(home, 60_000).transact((d) => void (d.settings.rebalanceIntervalSec = 10))
+    expect(revisionInBackup()).toBe(1)
+    // A launcher's process starts with no memory of that backup: its commit leaves the fresh one alone.
+    await storeIn(home, 60_000).transact((d) => void (d.settings.rebalanceIntervalSec = 20))
+    expect(revisionInBackup()).toBe(1)
+    // Once the backup is older than the interval, the next commit (any process's) refreshes it.
+    const old = new Date(Date.now() - 61_000)
+    utimesSync(backup, old, old)
+    await storeIn(home, 60_000).transact((d) => void (d.settings.rebalanceIntervalSec = 30))
+    expect(revisionInBackup()).toBe(3)
+    // A backup dated in the future (the clock was set back) does not stop the refreshes.
+    const future = new Date(Date.now() + 3_600_000)
+    utimesSync(backup, future, future)
+    await storeIn(home, 60_000).transact((d) => void (d.settings.rebalanceIntervalSec = 40))
+    expect(revisionInBackup()).toBe(4)
+  })
+
   it('starts empty, keeping the corrupt file, when there is no usable backup', async () => {
     const home = tempDir()
     await storeIn(home, 60_000).transact((d) => void (d.settings.rebalanceIntervalSec = 10))

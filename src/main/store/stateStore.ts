@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { toErrorValue, ValidationError } from '../../shared/errors'
@@ -142,6 +142,15 @@ function copyRecord(record: Record<string, unknown>): Record<string, unknown> {
   const keys = Object.keys(record)
   for (let i = 0; i < keys.length; i++) copy[keys[i]!] = record[keys[i]!]
   return copy
+}
+
+/** When the file at `path` was last modified (ms), NaN if there is none (or it cannot be looked at). */
+function modifiedAt(path: string): number {
+  try {
+    return statSync(path).mtimeMs
+  } catch {
+    return Number.NaN
+  }
 }
 
 /** A document this schema's writer wrote whole (its digest matched): used as read, without validation. */
@@ -402,13 +411,20 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   }
 
   /**
-   * Refreshes the `.bak` copy a corrupt file is restored from, at most once per backupIntervalMs. A
-   * failure (a full disk) does not undo the commit it follows, which its callers are told succeeded: it
-   * is counted, shown in the metrics, and tried again at the next commit.
+   * Refreshes the `.bak` copy a corrupt file is restored from, at most once per backupIntervalMs by
+   * any process: its age is the file's (a launcher process lives for a commit or two, so going by its
+   * own memory every one of them rewrote the backup, doubling its writes). A failure (a full disk) does
+   * not undo the commit it follows, which its callers are told succeeded: it is counted, shown in the
+   * metrics, and tried again at the next commit.
    */
   function backUp(next: StateDocument): void {
     const t = Date.now()
     if (t - lastBackupAt < backupIntervalMs) return
+    const refreshedAt = modifiedAt(backupPath) // by another process, perhaps (NaN: none yet)
+    if (refreshedAt <= t && t - refreshedAt < backupIntervalMs) {
+      lastBackupAt = refreshedAt
+      return
+    }
     try {
       writeFileAtomic(backupPath, JSON.stringify(next))
       lastBackupAt = t
