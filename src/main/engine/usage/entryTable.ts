@@ -22,6 +22,13 @@ export interface UsageEntry extends UsageFields {
 const SIDECHAIN = 1
 const DEAD = 2
 const NEWLINE = 10
+/**
+ * A new table's room, in rows. Small on purpose: the table then grows (every column, the key text, the
+ * slots) within its first lines, while the code still runs unoptimized. Growth first met in optimized
+ * code threw that code away (the growth path had no type feedback, and the replaced arrays broke V8's
+ * assumption that those fields never change), five times per thread in a cold ingest.
+ */
+const INITIAL_ROWS = 16
 
 /** FNV-1a of the key in `bytes[start, end)`. */
 export function hashOf(bytes: Uint8Array, start: number, end: number): number {
@@ -36,35 +43,35 @@ export function hashOf(bytes: Uint8Array, start: number, end: number): number {
  */
 export class EntryTable {
   size = 0
-  time = new Float64Array(1024)
-  input = new Uint32Array(1024)
-  output = new Uint32Array(1024)
-  cacheWrite5m = new Uint32Array(1024)
-  cacheWrite1h = new Uint32Array(1024)
-  cacheRead = new Uint32Array(1024)
-  model = new Uint16Array(1024)
-  session = new Uint32Array(1024)
-  file = new Uint32Array(1024)
-  flags = new Uint8Array(1024)
+  time = new Float64Array(INITIAL_ROWS)
+  input = new Uint32Array(INITIAL_ROWS)
+  output = new Uint32Array(INITIAL_ROWS)
+  cacheWrite5m = new Uint32Array(INITIAL_ROWS)
+  cacheWrite1h = new Uint32Array(INITIAL_ROWS)
+  cacheRead = new Uint32Array(INITIAL_ROWS)
+  model = new Uint16Array(INITIAL_ROWS)
+  session = new Uint32Array(INITIAL_ROWS)
+  file = new Uint32Array(INITIAL_ROWS)
+  flags = new Uint8Array(INITIAL_ROWS)
   /**
    * Every row's dedupe key followed by a newline (a row without one: the newline alone), as the index
    * stores them. Keys stay bytes: no string per line, none kept per row.
    */
-  private keyText: Uint8Array = Buffer.allocUnsafe(64 * 1024)
+  private keyText: Uint8Array = Buffer.allocUnsafe(INITIAL_ROWS * 64)
   private keyTextLength = 0
   /**
    * Where each row's key ends in keyText (at its newline), each key's hash, and an open-addressing table
    * of row + 1 by hash (0: free). Built on first need: a warm restart with no new lines never needs them.
    */
-  private keyEnd = new Uint32Array(1024)
+  private keyEnd = new Uint32Array(INITIAL_ROWS)
   /** False after loading keys from an index, until keyIndex builds the three from them. */
   private keysIndexed = true
-  private keyHash = new Uint32Array(1024)
-  private slots = new Int32Array(2048)
+  private keyHash = new Uint32Array(INITIAL_ROWS)
+  private slots = new Int32Array(INITIAL_ROWS * 2)
   models: string[] = []
   sessions: { id: string; cwd: string | null }[] = []
   /** Every row, kept in time order lazily: appends are cheap, the sort happens when someone reads `order`. */
-  private orderRows: Uint32Array<ArrayBufferLike> = new Uint32Array(1024)
+  private orderRows: Uint32Array<ArrayBufferLike> = new Uint32Array(INITIAL_ROWS)
   private sorted = true
   /** Bumped on every change, so summaries know when to recompute. */
   version = 0
@@ -86,7 +93,7 @@ export class EntryTable {
   private sessionIds = new Map<string, number>()
 
   private grow(): void {
-    const cap = Math.max(1024, this.time.length * 2) // a table loaded from an index has no spare room
+    const cap = Math.max(INITIAL_ROWS, this.time.length * 2) // a table loaded from an index has no spare room
     const resize = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(a: T): T => {
       const next = new (a.constructor as new (n: number) => T)(cap)
       next.set(a)
@@ -131,7 +138,7 @@ export class EntryTable {
   /** Builds the key ends, hashes and slots of a table loaded from an index. */
   private keyIndex(): void {
     if (this.keysIndexed) return
-    const capacity = Math.max(1024, this.time.length)
+    const capacity = Math.max(INITIAL_ROWS, this.time.length)
     const ends = new Uint32Array(capacity)
     const text = this.keyText
     let row = 0
