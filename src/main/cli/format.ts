@@ -14,7 +14,8 @@ export function accountLine(a: AccountView): string {
     : s.status === 'disabled'
       ? 'disabled'
       : `limited until ${time(s.freesAt)}`
-  return `${a.name} (${a.plan}) — 5h ${pct(s.blockRatio)} · week ${pct(s.weekRatio)} · health ${s.health} · ${state} · ${a.configDir}`
+  const runsOut = s.blockRunsOutAt ? ` (runs out ${time(s.blockRunsOutAt)})` : ''
+  return `${a.name} (${a.plan}) — 5h ${pct(s.blockRatio)}${runsOut} · week ${pct(s.weekRatio)} · health ${s.health} · ${state} · ${a.configDir}`
 }
 
 export function sessionLine(s: DeepReadonly<Session>, accountName: string): string {

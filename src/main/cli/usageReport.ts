@@ -38,7 +38,8 @@ export function usageTable(report: Awaited<ReturnType<typeof usageReport>>): str
     .map((a) => {
       const s = a.standing
       const current = a.current
-        ? `5h block ${money(a.current.costUsd)} of ${money(s.blockBudgetUsd)} (${Math.round(s.blockRatio * 100)}%), ends ${clockTime(a.current.end)}, burn ${money(a.current.burnRateUsdPerHour)}/h`
+        ? `5h block ${money(a.current.costUsd)} of ${money(s.blockBudgetUsd)} (${Math.round(s.blockRatio * 100)}%), ends ${clockTime(a.current.end)}, burn ${money(a.current.burnRateUsdPerHour)}/h` +
+          (s.blockRunsOutAt ? `, runs out ${clockTime(s.blockRunsOutAt)}` : '')
         : 'no active 5h block'
       const skipped = a.diagnostics.skippedLines.reduce((n, f) => n + f.invalid + f.oversized, 0)
       return [

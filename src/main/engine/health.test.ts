@@ -43,6 +43,21 @@ describe('health', () => {
     expect(effectiveBudgets({ ...account, blockBudgetUsd: 12 }, settings)).toEqual({ blockUsd: 12, weekUsd: 700 })
   })
 
+  it('forecasts when the block budget runs out at the burn rate, only if before the block resets', () => {
+    const at = (costUsd: number, burn: number) =>
+      standingOf(
+        account,
+        { ...NO_USAGE, ...block, blockCostUsd: costUsd, blockBurnUsdPerHour: burn },
+        DEFAULT_SETTINGS,
+        now,
+      ).blockRunsOutAt
+    expect(at(20, 10)).toBe('2026-11-27T13:30:00.000Z') // $20 of $40 left at $10/h: 2 h from 11:30
+    expect(at(20, 5)).toBeNull() // 4 h: the block resets at 14:00 first
+    expect(at(20, 0)).toBeNull() // nothing burning
+    expect(at(45, 10)).toBeNull() // over budget: limited, it frees up at the reset instead
+    expect(standingOf(account, NO_USAGE, DEFAULT_SETTINGS, now).blockRunsOutAt).toBeNull()
+  })
+
   it('scores 100 when idle, less with spend, 0 when limited or disabled', () => {
     const idle = standingOf(account, NO_USAGE, DEFAULT_SETTINGS, now)
     expect(idle.health).toBe(100)

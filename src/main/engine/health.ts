@@ -25,6 +25,17 @@ export function effectiveBudgets(
   }
 }
 
+/**
+ * When the block's budget runs out at the block's burn rate, if that is before the block resets (null
+ * otherwise, or when nothing is burning). Already spent: now.
+ */
+export function blockRunsOutAt(budgetUsd: number, usage: AccountUsage, now: Date): Date | null {
+  const burn = usage.blockBurnUsdPerHour
+  if (!(burn > 0) || !usage.blockEndsAt) return null
+  const at = now.getTime() + (Math.max(0, budgetUsd - usage.blockCostUsd) / burn) * 3_600_000
+  return at < usage.blockEndsAt.getTime() ? new Date(at) : null
+}
+
 const later = (a: Date | null, b: Date | null): Date | null => (!a ? b : !b ? a : a > b ? a : b)
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x))
 
@@ -52,6 +63,7 @@ export function standingOf(
     blockRatio,
     weekRatio,
     blockEndsAt: usage.blockEndsAt?.toISOString() ?? null,
+    blockRunsOutAt: null,
   }
   const unavailable = (status: AccountStatus, reason: string, freesAt: Date | null): AccountStanding => ({
     ...base,
@@ -89,6 +101,7 @@ export function standingOf(
         ? 'near its 5-hour budget'
         : 'near its weekly budget'
       : 'has headroom',
+    blockRunsOutAt: blockRunsOutAt(budgets.blockUsd, usage, now)?.toISOString() ?? null,
     freesAt: null,
     health: clamp(Math.round(score), 1, 100),
   }

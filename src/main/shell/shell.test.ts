@@ -28,6 +28,7 @@ const standing = (over: Partial<PoolStatus['accounts'][number]['standing']> = {}
   blockRatio: 0.42,
   weekRatio: 0.63,
   blockEndsAt: '2026-11-27T14:00:00.000Z',
+  blockRunsOutAt: null,
   freesAt: null,
   health: 70,
   ...over,
@@ -102,6 +103,17 @@ describe('tray menu', () => {
       '—',
       'Quit Auth Pool',
     ])
+  })
+
+  it('shows when an account runs out instead of its reset, when that comes first', () => {
+    const runningOut = status()
+    runningOut.accounts[0] = {
+      ...runningOut.accounts[0]!,
+      standing: { ...runningOut.accounts[0]!.standing, blockRunsOutAt: '2026-11-27T13:10:00.000Z' },
+    }
+    expect(labels(buildTrayMenu({ status: runningOut, paused: false, time }))[3]).toBe(
+      'work-max — 5h 42% · week 63% · runs out 13:10',
+    )
   })
 
   it('checks Auto or the picked account, disables disabled accounts, and carries commands', () => {

@@ -36,9 +36,14 @@ export function accountLabel(account: AccountView, time: (iso: string) => string
   if (s.status === 'disabled') return `${account.name} — disabled`
   if (s.status === 'limited')
     return `${account.name} — limited until ${s.freesAt ? time(s.freesAt) : 'unknown'} (${s.reason})`
-  const resets = s.blockEndsAt ? ` · resets ${time(s.blockEndsAt)}` : ''
+  // The budget running out before the block resets is the time that matters.
+  const when = s.blockRunsOutAt
+    ? ` · runs out ${time(s.blockRunsOutAt)}`
+    : s.blockEndsAt
+      ? ` · resets ${time(s.blockEndsAt)}`
+      : ''
   const near = s.status === 'near_limit' ? ' ⚠' : ''
-  return `${account.name} — 5h ${pct(s.blockRatio)} · week ${pct(s.weekRatio)}${resets}${near}`
+  return `${account.name} — 5h ${pct(s.blockRatio)} · week ${pct(s.weekRatio)}${when}${near}`
 }
 
 export function headerLabel(status: PoolStatus, time: (iso: string) => string): string {

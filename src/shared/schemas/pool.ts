@@ -21,6 +21,11 @@ export const AccountStandingSchema = z.object({
   blockRatio: z.number(),
   weekRatio: z.number(),
   blockEndsAt: IsoTimeSchema.nullable(),
+  /**
+   * When the 5-hour budget runs out if the block's burn rate holds; null when it lasts until the block
+   * resets, when nothing is being spent, and for an account that is not available.
+   */
+  blockRunsOutAt: IsoTimeSchema.nullable(),
   /** When an unavailable account frees up (null when available or unknown). */
   freesAt: IsoTimeSchema.nullable(),
   /** 0–100; 0 exactly when the account is unavailable. */

@@ -133,7 +133,7 @@ export function evaluateRulesInDraft(draft: StateDraft, ctx: RuleContext): Notif
   for (const rule of rules.filter((r) => r.kind === 'pool_forecast')) {
     const key = `forecast:${rule.id}`
     const available = accounts.filter((a) => inScope(rule, a.id) && ctx.standings.get(a.id)?.available)
-    const runsOut = available.map((a) => minutesUntilEmpty(ctx.standings.get(a.id)!, ctx.usage.get(a.id), ctx.now))
+    const runsOut = available.map((a) => minutesUntilEmpty(ctx.standings.get(a.id)!, ctx.now))
     const soon = available.length > 0 && runsOut.every((m) => m <= rule.withinMinutes)
     if (!soon) {
       delete memory.fired[key]
@@ -201,10 +201,7 @@ export function evaluateRulesInDraft(draft: StateDraft, ctx: RuleContext): Notif
 }
 
 /** Minutes until the block budget is spent at the current burn rate; Infinity if the block resets first. */
-function minutesUntilEmpty(standing: AccountStanding, usage: AccountUsage | undefined, now: Date): number {
-  const burn = usage?.blockBurnUsdPerHour ?? 0
-  if (!(burn > 0)) return Infinity
-  const minutes = ((standing.blockBudgetUsd - standing.blockCostUsd) / burn) * 60
-  const resetIn = usage?.blockEndsAt ? (usage.blockEndsAt.getTime() - now.getTime()) / 60_000 : Infinity
-  return minutes < resetIn ? Math.max(0, minutes) : Infinity
+function minutesUntilEmpty(standing: AccountStanding, now: Date): number {
+  if (!standing.blockRunsOutAt) return Infinity
+  return Math.max(0, (Date.parse(standing.blockRunsOutAt) - now.getTime()) / 60_000)
 }

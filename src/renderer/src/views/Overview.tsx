@@ -32,12 +32,8 @@ function AccountCard(props: { account: AccountView; focused: boolean; now: numbe
     ? `resets in ${duration(Date.parse(s.blockEndsAt) - now)} (${clock(s.blockEndsAt)})`
     : 'no active block'
   const burn = current?.burnRateUsdPerHour ?? 0
-  const left = s.blockBudgetUsd - s.blockCostUsd
-  const runsOut = burn > 0 && left > 0 ? now + (left / burn) * 3_600_000 : null
-  const runsOutText =
-    runsOut && s.blockEndsAt && runsOut < Date.parse(s.blockEndsAt)
-      ? `runs out at ${clock(new Date(runsOut).toISOString())}`
-      : 'lasts until reset'
+  // The engine's forecast, the one the tray, the command line and the forecast rule use too.
+  const runsOutText = s.blockRunsOutAt ? `runs out at ${clock(s.blockRunsOutAt)}` : 'lasts until reset'
   return (
     <article
       className={`card ${props.focused ? 'focused' : ''}`}
