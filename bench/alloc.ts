@@ -1,5 +1,6 @@
 // npm run bench:alloc — allocations per second and latency for 8 concurrent processes on one store.
 // Each allocation is durable when it returns (fsync + rename under the cross-process lock).
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -107,8 +108,23 @@ const percentiles = (values: readonly number[]) => {
   return `p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p90 ${quantile(sorted, 0.9).toFixed(1)} ms, p99 ${quantile(sorted, 0.99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`
 }
 
+/**
+ * How fast this VM is right now: the median wall time of five `node -e 0`. It has ranged from 110 to
+ * 160 ms between sessions on the same machine, and this benchmark's latencies move with it: read the
+ * figures below against it.
+ */
+function nodeStartMs(): number {
+  const times = [1, 2, 3, 4, 5].map(() => {
+    const t = performance.now()
+    execFileSync(process.execPath, ['-e', '0'])
+    return performance.now() - t
+  })
+  return times.sort((a, b) => a - b)[2]!
+}
+
 const expected = PROCESSES * PER_PROCESS
 const rounds: Round[] = []
+const speedBefore = nodeStartMs()
 console.log(
   `processes: ${PROCESSES}, ${PER_PROCESS} allocations each (sequential per process, after one warm-up allocation each), ${ROUNDS} rounds on fresh stores`,
 )
@@ -142,6 +158,9 @@ console.log(
 // commit), and a request that just missed a holder's gather waits for that commit and the next.
 console.log(
   `the lock was held ${((sum((c) => c.lockHeldMs) / wallMs) * 100).toFixed(0)}% of the measured time; ${(all.length / commitCount).toFixed(1)} allocations per commit on average`,
+)
+console.log(
+  `this VM meanwhile: \`node -e 0\` took ${speedBefore.toFixed(0)} ms before the rounds, ${nodeStartMs().toFixed(0)} ms after (median of 5 each)`,
 )
 const lost = rounds.some((r) => r.sessions !== expected)
 console.log(`sessions in file: ${lost ? 'LOST UPDATES' : `${expected} per round as expected → no lost updates`}`)
