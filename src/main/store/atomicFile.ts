@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /**
@@ -30,6 +40,25 @@ export function writeFileAtomic(
     renamed = true
   } finally {
     if (!renamed) unlinkQuietly(temp)
+  }
+}
+
+/**
+ * As writeFileAtomic, for a file whose folder may not be there (not made yet, or removed meanwhile): on
+ * ENOENT the folder is made (owner-only) and the write tried once more.
+ */
+export function writeFileAtomicMakingFolder(
+  path: string,
+  data: string | Uint8Array | readonly Uint8Array[],
+  mode = 0o600,
+  fsync = true,
+): void {
+  try {
+    writeFileAtomic(path, data, mode, fsync)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+    writeFileAtomic(path, data, mode, fsync)
   }
 }
 

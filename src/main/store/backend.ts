@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { writeFileAtomic } from './atomicFile'
+import { writeFileAtomicMakingFolder } from './atomicFile'
 import { StoreIoError } from './errors'
 import { stateSchemaFingerprint } from './schemaFingerprint'
 
@@ -133,14 +132,8 @@ export function backendFromConf(conf: ConfLike): DocumentBackend {
       // writeFileAtomic rather than by conf's setter: conf's writer (atomically) makes one write call and
       // ignores a short count, so on a full disk it renamed a truncated document into place and reported
       // success (the next load found it corrupt and fell back to the last backup, losing what came since).
-      const text = serializeState(document as Record<string, unknown>)
-      try {
-        writeFileAtomic(conf.path, text, 0o600)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-        mkdirSync(dirname(conf.path), { recursive: true, mode: 0o700 }) // its folder was removed meanwhile
-        writeFileAtomic(conf.path, text, 0o600)
-      }
+      // Its folder may have been removed meanwhile.
+      writeFileAtomicMakingFolder(conf.path, serializeState(document as Record<string, unknown>), 0o600)
     },
   }
 }

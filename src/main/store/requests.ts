@@ -4,14 +4,14 @@
 // renamed in, naming the commit that carries it). A waiter whose outcome arrives, and whose commit is
 // the one now in the state file, leaves the queue without ever taking the lock. So eight processes
 // allocating at once cost one or two commits, not eight in a row.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { ReportedError } from '../../shared/errors'
 import type { ErrorValue } from '../../shared/result'
 import type { StateDocument, StateDraft } from '../../shared/schemas/state'
 import type { DeepReadonly } from '../../shared/readonly'
-import { writeFileAtomic } from './atomicFile'
+import { writeFileAtomic, writeFileAtomicMakingFolder } from './atomicFile'
 
 /** An operation other processes may run on this one's behalf: it must be described by plain data. */
 export interface StoreOperation<I = unknown, V = unknown> {
@@ -114,15 +114,9 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
 
     /** Publishes a request of this process. */
     post(request: RequestFile): void {
-      // No fsync: a request lost in a crash was never answered, and its process is gone too.
-      const write = () => writeFileAtomic(requestPath(request.id), JSON.stringify(request), 0o600, false)
-      try {
-        write()
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-        mkdirSync(dir, { recursive: true, mode: 0o700 }) // first request here (or the folder was removed)
-        write()
-      }
+      // No fsync: a request lost in a crash was never answered, and its process is gone too. The folder
+      // is made by the first request here (or again, if it was removed).
+      writeFileAtomicMakingFolder(requestPath(request.id), JSON.stringify(request), 0o600, false)
     },
 
     /** The outcome reported for request `id`, if any (a torn or foreign file counts as none). */
