@@ -62,6 +62,15 @@ export function writeFileAtomicMakingFolder(
   }
 }
 
+/** When the file at `path` was last modified (ms); 0, as old as can be, when it is not there (or cannot be looked at). */
+export function modifiedAt(path: string): number {
+  try {
+    return statSync(path).mtimeMs
+  } catch {
+    return 0
+  }
+}
+
 function unlinkQuietly(path: string): void {
   try {
     unlinkSync(path)

@@ -4,14 +4,14 @@
 // renamed in, naming the commit that carries it). A waiter whose outcome arrives, and whose commit is
 // the one now in the state file, leaves the queue without ever taking the lock. So eight processes
 // allocating at once cost one or two commits, not eight in a row.
-import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, unlinkSync, utimesSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { ReportedError } from '../../shared/errors'
 import type { ErrorValue } from '../../shared/result'
 import type { StateDocument, StateDraft } from '../../shared/schemas/state'
 import type { DeepReadonly } from '../../shared/readonly'
-import { writeFileAtomic, writeFileAtomicMakingFolder } from './atomicFile'
+import { modifiedAt, writeFileAtomic, writeFileAtomicMakingFolder } from './atomicFile'
 
 /** An operation other processes may run on this one's behalf: it must be described by plain data. */
 export interface StoreOperation<I = unknown, V = unknown> {
@@ -179,7 +179,7 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
           ((name.endsWith('.ok') && MARKER_TTL_MS) ||
             (name.endsWith('.res') && !asked.has(name.slice(0, -4)) && REQUEST_TTL_MS) ||
             (name.includes('.tmp-') && REQUEST_TTL_MS))
-        if (leftover && Date.now() - statMs(join(dir, name)) > leftover) remove(join(dir, name))
+        if (leftover && Date.now() - modifiedAt(join(dir, name)) > leftover) remove(join(dir, name))
         if (!name.endsWith('.json')) continue
         const id = name.slice(0, -5)
         if (skip.has(id) || answered.has(id)) continue
@@ -192,7 +192,7 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
           if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue // finished meanwhile
           request = undefined
         }
-        if (!request || !isAlive(request.pid) || Date.now() - statMs(path) > REQUEST_TTL_MS) {
+        if (!request || !isAlive(request.pid) || Date.now() - modifiedAt(path) > REQUEST_TTL_MS) {
           remove(path)
           continue
         }
@@ -239,13 +239,5 @@ export function outcomeOf(result: ResultFile, operation: StoreOperation): Outcom
     return { ok: true, value: operation.parseValue(result.outcome.value) }
   } catch (error) {
     return { ok: false, error }
-  }
-}
-
-function statMs(path: string): number {
-  try {
-    return statSync(path).mtimeMs
-  } catch {
-    return 0
   }
 }

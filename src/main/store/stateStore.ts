@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { toErrorValue, ValidationError } from '../../shared/errors'
@@ -12,7 +12,7 @@ import {
   type StateDraft,
 } from '../../shared/schemas/state'
 import { DEFAULT_SETTINGS } from '../../shared/schemas/settings'
-import { removeStaleTempFiles, writeFileAtomic } from './atomicFile'
+import { modifiedAt, removeStaleTempFiles, writeFileAtomic } from './atomicFile'
 import { UNPARSEABLE, VERIFIED, type DocumentBackend } from './backend'
 import { CorruptStateError, StoreIoError } from './errors'
 import { acquireFileLockUnlessDone, processIsAlive, type FileLockOptions } from './fileLock'
@@ -142,15 +142,6 @@ function copyRecord(record: Record<string, unknown>): Record<string, unknown> {
   const keys = Object.keys(record)
   for (let i = 0; i < keys.length; i++) copy[keys[i]!] = record[keys[i]!]
   return copy
-}
-
-/** When the file at `path` was last modified (ms), NaN if there is none (or it cannot be looked at). */
-function modifiedAt(path: string): number {
-  try {
-    return statSync(path).mtimeMs
-  } catch {
-    return Number.NaN
-  }
 }
 
 /** A document this schema's writer wrote whole (its digest matched): used as read, without validation. */
@@ -420,7 +411,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   function backUp(next: StateDocument): void {
     const t = Date.now()
     if (t - lastBackupAt < backupIntervalMs) return
-    const refreshedAt = modifiedAt(backupPath) // by another process, perhaps (NaN: none yet)
+    const refreshedAt = modifiedAt(backupPath) // by another process, perhaps (0: none yet)
     if (refreshedAt <= t && t - refreshedAt < backupIntervalMs) {
       lastBackupAt = refreshedAt
       return
