@@ -9,7 +9,7 @@ import { StateDocumentSchema } from '../src/shared/schemas/state'
 import { createConfBackend } from '../src/main/store/confBackend'
 import { createStateStore } from '../src/main/store/stateStore'
 import { StoreIoError } from '../src/main/store/errors'
-import { CLI, ROOT } from './helpers/processes'
+import { CLI, ROOT, runCli } from './helpers/processes'
 import { appendLines, assistantLine } from './helpers/transcripts'
 import { tempDir } from './helpers/tempDir'
 
@@ -99,10 +99,7 @@ describe.skipIf(process.platform === 'win32')('a write that does not fit (a full
     const home = join(root, 'home')
     mkdirSync(join(root, 'a'))
     const env = { ...process.env, AUTH_POOL_HOME: home, HOME: root }
-    const add = spawnSync(process.execPath, [CLI, 'accounts', 'add', '--name', 'a', '--config-dir', join(root, 'a')], {
-      env,
-    })
-    expect(add.status).toBe(0)
+    expect((await runCli(['accounts', 'add', '--name', 'a', '--config-dir', join(root, 'a')], env)).code).toBe(0)
     const before = readFileSync(join(home, 'state.json'), 'utf8')
     // 1 kB: the request file fits, the state file (about 1.5 kB) does not.
     const allocate = nodeUnderLimit(1, [CLI, 'allocate', '--json'], env)
@@ -129,7 +126,7 @@ describe.skipIf(process.platform === 'win32')('a write that does not fit (a full
     expect(StoreIoError.from(other, '/state')).toBe(other)
   })
 
-  it('still reports usage when its index cannot be written, and says so in the diagnostics', () => {
+  it('still reports usage when its index cannot be written, and says so in the diagnostics', async () => {
     const root = tempDir()
     const home = join(root, 'home')
     const env = { ...process.env, AUTH_POOL_HOME: home, HOME: root }
@@ -144,14 +141,7 @@ describe.skipIf(process.platform === 'win32')('a write that does not fit (a full
         }),
       )
       appendLines(join(root, name, 'projects', '-p', 'session.jsonl'), lines)
-      const added = spawnSync(
-        process.execPath,
-        [CLI, 'accounts', 'add', '--name', name, '--config-dir', join(root, name)],
-        {
-          env,
-        },
-      )
-      expect(added.status).toBe(0)
+      expect((await runCli(['accounts', 'add', '--name', name, '--config-dir', join(root, name)], env)).code).toBe(0)
     }
     // 8 kB: the state file fits, an index of 300 entries does not.
     const usage = nodeUnderLimit(8, [CLI, 'usage', '--json'], env)
