@@ -130,6 +130,8 @@ export async function acquireFileLockUnlessDone(
   const wakeOn = options.wakeOn ?? []
   const token = `${process.pid} ${HOST} ${Date.now()} ${Math.random().toString(36).slice(2)}`
   const queue = `${path}.q`
+  // Done already (a holder served it while it was being queued): no lock to take.
+  if (options.abandon?.()) return undefined
   // Uncontended: take the lock directly. With waiters queued, joining the queue is what keeps it fair.
   if (queueIsEmpty(queue) && tryCreate(path, token)) return handleFor(path, token)
   const started = Date.now()

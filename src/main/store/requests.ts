@@ -72,6 +72,17 @@ const MARKER_TTL_MS = 60_000
  */
 const SWEEP_EVERY_MS = 10_000
 
+/** Touches each file (its waiter watches it for a change); one that is gone finished meanwhile. */
+function touch(paths: readonly string[]): void {
+  const now = new Date()
+  for (const path of paths)
+    try {
+      utimesSync(path, now, now)
+    } catch {
+      // finished meanwhile
+    }
+}
+
 export function createRequestBox(dir: string, isAlive: (pid: number) => boolean) {
   let sweptAt = -Infinity
   const requestPath = (id: string) => join(dir, `${id}.json`)
@@ -102,14 +113,12 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
       } catch {
         return // no requests yet, or none we can see
       }
-      const now = new Date()
-      for (const name of names)
-        if (name.endsWith('.json'))
-          try {
-            utimesSync(join(dir, name), now, now)
-          } catch {
-            // finished meanwhile
-          }
+      touch(names.filter((name) => name.endsWith('.json')).map((name) => join(dir, name)))
+    },
+
+    /** Wakes the processes whose requests `ids` were answered (a holder keeping the lock: see stateStore.ts). */
+    wakeAnswered(ids: readonly string[]): void {
+      touch(ids.map(requestPath))
     },
 
     /** Publishes a request of this process. */

@@ -427,6 +427,62 @@ describe('group commit across processes', () => {
     expect(readdirSync(`${join(home, 'state.json')}.req`)).toEqual([`${readFile(home).commit}.ok`])
   })
 
+  /** A transaction that records `reason` (recoveries are a list any test may append to). */
+  const record = (reason: string) => (d: StateDraft) =>
+    void d.recoveries.push({ at: new Date().toISOString(), reason, movedAsideTo: '-', restoredFrom: 'empty' })
+
+  it('goes on committing what its callers queue, serving the other process’s requests, without waking every waiter each time', async () => {
+    const { home, a, b } = twoProcesses()
+    await b.transact(() => undefined) // the file exists
+    await b.flush() // (and b has woken whoever waits)
+    const { revision } = readFile(home)
+    // A request nobody here can run (another version's): its file is what a holder touches to wake it.
+    const dir = `${join(home, 'state.json')}.req`
+    const foreign = join(dir, `${id(5)}.json`)
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(
+      foreign,
+      JSON.stringify({ id: id(5), kind: 'newer', pid: process.pid, at: new Date().toISOString(), input: 'x' }),
+    )
+    const old = new Date(Date.now() - 60_000)
+    utimesSync(foreign, old, old)
+    let served: Promise<unknown> | undefined
+    let touchedMeanwhile = false
+    for (let i = 0; i < 10; i++) {
+      // The other process asks between two of this one's commits.
+      if (i === 3) served = b.submit('note', id(1), 'meanwhile', new Date())
+      await a.transact(record(`a${i}`))
+      touchedMeanwhile ||= statSync(foreign).mtimeMs > old.getTime()
+    }
+    expect(await served).toMatchObject({ by: process.pid, note: 'meanwhile' })
+    expect(b.metrics()).toMatchObject({ servedByOthers: 1, commits: 1 })
+    const doc = readFile(home)
+    expect(doc.revision - revision).toBe(10) // the request rode along in one of a's ten commits
+    expect(doc.recoveries.map((r: Recovery) => r.reason)).toContain(`${id(1)}:meanwhile`)
+    expect(a.metrics()).toMatchObject({ commits: 10, cacheMisses: 1 }) // the file parsed once
+    // Nobody was woken while a's callers kept queuing; once they stop, every waiter is.
+    expect(touchedMeanwhile).toBe(false)
+    await a.flush()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(statSync(foreign).mtimeMs).toBeGreaterThan(old.getTime())
+  })
+
+  it('lets a plain transaction of another process go first between its commits', async () => {
+    const { home, a, b } = twoProcesses()
+    await b.transact(() => undefined) // the file exists
+    const order: string[] = []
+    let other: Promise<unknown> | undefined
+    for (let i = 0; i < 20; i++) {
+      if (i === 3) other = b.transact(record('b')).then(() => order.push('b'))
+      await a.transact(record(`a${i}`))
+      order.push(`a${i}`)
+    }
+    await other
+    // b took its turn a commit or two after it asked, not after a's twenty.
+    expect(order.indexOf('b')).toBeLessThan(8)
+    expect(readFile(home).recoveries).toHaveLength(21)
+  })
+
   it('commits a waiting request itself once the lock is free, even when its holder never wakes it', async () => {
     // A holder that dies, or one of an older version, does not touch the waiting requests' files.
     const { home, b, lockPath } = twoProcesses()
