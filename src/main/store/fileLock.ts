@@ -114,9 +114,10 @@ export async function acquireFileLock(path: string, options: FileLockOptions = {
  * As acquireFileLock, but resolves undefined as soon as `options.abandon()` says the lock is not needed.
  *
  * Such a caller (a process whose posted request any holder may run: see requests.ts) takes no ticket
- * and watches only its own files (`wakeOn`): every holder touches the waiting requests' files once it
- * has released the lock (wakeWaiting in stateStore.ts), which wakes those it served to collect their
- * answers and the others to take the lock. A ticket of its own (made, listed, watched, removed) and a
+ * and watches only its own files (`wakeOn`): a holder that has released the lock touches the files of
+ * the requests it served, which wakes their processes to collect their answers, and, unless it goes on
+ * to commit again itself, every waiting request's, which wakes the others to take the lock (commitBatch
+ * in stateStore.ts). A ticket of its own (made, listed, watched, removed) and a
  * watch on the state file's folder (woken by every file any process made there) were most of what
  * eight allocating processes spent besides the commits themselves. It still yields to queued tickets.
  */

@@ -116,7 +116,7 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
       touch(names.filter((name) => name.endsWith('.json')).map((name) => join(dir, name)))
     },
 
-    /** Wakes the processes whose requests `ids` were answered (a holder keeping the lock: see stateStore.ts). */
+    /** Wakes the processes whose requests `ids` were answered, and only them (see commitBatch in stateStore.ts). */
     wakeAnswered(ids: readonly string[]): void {
       touch(ids.map(requestPath))
     },

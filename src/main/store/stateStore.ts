@@ -558,7 +558,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       lock = await acquireFileLockUnlessDone(lockPath, {
         ...options.lock,
         abandon: onlyRequests ? () => batch.every((p) => (p.served ??= verifiedResult(p)) !== undefined) : undefined,
-        // Every holder touches the waiting requests' files once it has released the lock (wakeWaiting).
+        // A holder that has released the lock touches the files of the requests it woke (see below).
         wakeOn: onlyRequests ? batch.map((p) => ({ path: requests.requestPath(p.request!.id) })) : undefined,
       })
     } catch (error) {
