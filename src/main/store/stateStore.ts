@@ -558,7 +558,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       lock = await acquireFileLockUnlessDone(lockPath, {
         ...options.lock,
         abandon: onlyRequests ? () => batch.every((p) => (p.served ??= verifiedResult(p)) !== undefined) : undefined,
-        // A holder that has released the lock touches the files of the requests it woke (see below).
+        // A holder that has released the lock touches the files of the requests it answered, and of every
+        // waiting request once it stops committing (see below).
         wakeOn: onlyRequests ? batch.map((p) => ({ path: requests.requestPath(p.request!.id) })) : undefined,
       })
     } catch (error) {
