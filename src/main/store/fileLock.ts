@@ -1,5 +1,6 @@
 import {
   closeSync,
+  existsSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -76,6 +77,9 @@ function readOwner(path: string): LockOwner | undefined {
 }
 
 function tryCreate(path: string, token: string): boolean {
+  // Looked at first: a failed exclusive open throws, and building that error cost three times the look
+  // (20 against 6 µs here), on every try of every waiter.
+  if (existsSync(path)) return false
   let fd: number
   try {
     fd = openSync(path, 'wx', 0o600)
@@ -270,6 +274,9 @@ function watchForChanges(targets: readonly WatchTarget[]): { next(fallbackMs: nu
 }
 
 function queueIsEmpty(queue: string): boolean {
+  // Without a ticket yet the folder is not there (the first waiter makes it): looked for first, since a
+  // listing that fails throws (see tryCreate).
+  if (!existsSync(queue)) return true
   try {
     return readdirSync(queue).length === 0
   } catch (error) {

@@ -438,14 +438,15 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   }
 
   /**
-   * An outcome another process reported for a request of ours, if it is final: its commit is the one
-   * in the state file now (read without the lock: only the head) or was marked as renamed in, or it
-   * is a rejection.
+   * An outcome another process reported for a request of ours, if it is final: its commit was marked as
+   * renamed in, or is the one in the state file now (read without the lock: only the head), or it is a
+   * rejection. The mark is looked for first: a holder marks every commit that carries answers, right after
+   * renaming it in, so a woken waiter finds it with one system call rather than three.
    */
   function verifiedResult(p: Pending): Outcome | undefined {
     const result = requests.result(p.request!.id)
     if (!result) return undefined
-    if (result.outcome.ok && readHead(path)?.commit !== result.commit && !requests.committed(result.commit))
+    if (result.outcome.ok && !requests.committed(result.commit) && readHead(path)?.commit !== result.commit)
       return undefined
     return outcomeOf(result, p.request!.operation)
   }
