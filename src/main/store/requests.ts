@@ -86,7 +86,7 @@ function touch(paths: readonly string[]): void {
 export function createRequestBox(dir: string, isAlive: (pid: number) => boolean) {
   let sweptAt = -Infinity
   // Names are appended to the folder, normalized once here: path.join normalizes the whole path on each
-  // call, which took 1.5 % of the benchmark's main-thread CPU (a few joins per allocation).
+  // call, which took 1.5% of the benchmark's main-thread CPU (a few joins per allocation).
   const prefix = resolve(dir) + sep
   const inDir = (name: string) => prefix + name
   const requestPath = (id: string) => inDir(`${id}.json`)
@@ -221,8 +221,9 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
     },
 
     /**
-     * Marks commit `commit` as renamed in, for waiters who look only after a later commit replaced it
-     * in the state file (without this they would have to queue for the lock to find out).
+     * Marks commit `commit` as renamed in: the first thing a woken waiter looks for (one system call), and
+     * the only proof left for one that looks after a later commit replaced it in the state file (without
+     * it, that waiter would have to queue for the lock to find out).
      */
     markCommitted(commit: string): void {
       writeFileAtomic(inDir(`${commit}.ok`), '', 0o600, false)
