@@ -1,7 +1,8 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
-import { stateSchemaFingerprint } from './src/main/store/schemaFingerprint'
+import { schemaFingerprintOf, stateSchemaFingerprint } from './src/main/store/schemaFingerprint'
+import { AllocationSchema } from './src/shared/schemas/pool'
 
 export default defineConfig({
   main: {
@@ -11,7 +12,10 @@ export default defineConfig({
     // Whitespace and syntax minified (every command compiles these bundles at its start: 6–7 ms of
     // `status` and `env` here), names kept, so a stack trace still names its functions.
     esbuild: { minifyIdentifiers: false },
-    define: { __STATE_SCHEMA_FINGERPRINT__: JSON.stringify(stateSchemaFingerprint()) },
+    define: {
+      __STATE_SCHEMA_FINGERPRINT__: JSON.stringify(stateSchemaFingerprint()),
+      __ALLOCATION_SCHEMA_FINGERPRINT__: JSON.stringify(schemaFingerprintOf(AllocationSchema)),
+    },
     resolve: {
       alias: {
         'ajv/dist/2020.js': resolve('src/main/store/confUnused.ts'),

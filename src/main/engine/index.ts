@@ -16,6 +16,7 @@ import {
   type AllocationReason,
   type AllocationRequest,
 } from './allocation'
+import { allocationFingerprint } from './allocationFingerprint'
 import { Emitter } from './emitter'
 import { AllocationSchema, type AccountView, type Metrics, type PoolStatus } from '../../shared/schemas/pool'
 import { effectiveBudgets, standingOf, type AccountStanding } from './health'
@@ -95,6 +96,7 @@ export function createEngine(ports: EnginePorts) {
     run: (d, wanted, id, at) => allocateHere(d, wanted, id, at),
     applied: (doc, id) => id in doc.sessions,
     parseValue: (value) => AllocationSchema.parse(value),
+    fingerprint: allocationFingerprint,
   })
 
   function view(doc: Doc, now: Date): AccountView[] {

@@ -49,7 +49,7 @@ export function schemaFingerprint(): string {
  * other, as if joined): a reader hashes the file's text around the digest field without building that
  * text again.
  */
-function digestOf(schema: string, ...parts: string[]): string {
+export function digestOf(schema: string, ...parts: string[]): string {
   const hash = createHash('sha1').update(schema)
   for (const part of parts) hash.update(part)
   return hash.digest('hex')

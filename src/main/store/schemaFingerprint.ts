@@ -9,7 +9,12 @@ import { StateDocumentSchema } from '../../shared/schemas/state'
  * working it out took each command ~10 ms of its start-up. Run from source (tests), it is computed here.
  */
 export function stateSchemaFingerprint(): string {
+  return schemaFingerprintOf(StateDocumentSchema)
+}
+
+/** A hash of a schema (as JSON Schema): it changes whenever what the schema accepts does. */
+export function schemaFingerprintOf(schema: z.ZodType): string {
   return createHash('sha1')
-    .update(JSON.stringify(z.toJSONSchema(StateDocumentSchema, { unrepresentable: 'any' })))
+    .update(JSON.stringify(z.toJSONSchema(schema, { unrepresentable: 'any' })))
     .digest('hex')
 }

@@ -85,6 +85,8 @@ interface Pending {
   served?: Outcome
   /** Set for another process's request run here: its outcome goes to a result file. */
   readonly remote?: string
+  /** The fingerprint of that request's operation, which signs its answer (see StoreOperation). */
+  readonly fingerprint?: string
 }
 
 /** What one commit under the lock came to (see lockedRound). */
@@ -444,7 +446,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
    * renaming it in, so a woken waiter finds it with one system call rather than three.
    */
   function verifiedResult(p: Pending): Outcome | undefined {
-    const result = requests.result(p.request!.id)
+    const result = requests.result(p.request!.id, p.request!.operation.fingerprint?.())
     if (!result) return undefined
     if (result.outcome.ok && !requests.committed(result.commit) && readHead(path)?.commit !== result.commit)
       return undefined
@@ -455,7 +457,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   function settleAnswered(batch: Pending[], doc: StateDocument): void {
     for (const p of batch) {
       if (!p.request || p.served) continue
-      const result = requests.result(p.request.id)
+      const result = requests.result(p.request.id, p.request.operation.fingerprint?.())
       if (!result) continue
       // A success counts only if its effect is in the document: its writer may have died before the rename.
       if (!result.outcome.ok || p.request.operation.applied(doc, p.request.id))
@@ -477,6 +479,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         resolve: noop,
         reject: noop,
         remote: r.id,
+        fingerprint: r.operation.fingerprint?.(),
       }))
     const rejected = found.rejected.map((r) => ({
       fn: () => {
@@ -508,7 +511,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     // Answers go out before the commit that carries them is renamed in; a waiter trusts one only
     // once that commit is the state file's (or finds its effect there under the lock).
     for (const p of [...remote.run, ...remote.rejected]) {
-      requests.answer(p.remote!, next?.commit ?? draft.commit, outcomes.get(p)!, toErrorValue)
+      requests.answer(p.remote!, next?.commit ?? draft.commit, outcomes.get(p)!, toErrorValue, p.fingerprint)
       counters.servedForOthers++
     }
     if (!next) return { outcomes, committed: undefined }
