@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { dirname } from 'node:path'
 import { writeFileAtomicMakingFolder } from './atomicFile'
 import { StoreIoError } from './errors'
-import { stateSchemaFingerprint } from './schemaFingerprint'
+import { StateDocumentSchema } from '../../shared/schemas/state'
+import { fingerprintOnce } from './schemaFingerprint'
 
 /**
  * Where the state document physically lives. The app uses electron-store, the CLI and the tests
@@ -35,13 +36,11 @@ const DIGEST_HEAD = /^(\{"version":\d+,"revision":\d+,"commit":"[a-z0-9]+"),"dig
 /** Set by the build (electron.vite.config.ts); absent when run from source. */
 declare const __STATE_SCHEMA_FINGERPRINT__: string | undefined
 
-let fingerprint: string | undefined
-/** The schema's fingerprint: the build's, or computed on first use when run from source. */
-export function schemaFingerprint(): string {
-  fingerprint ??=
-    typeof __STATE_SCHEMA_FINGERPRINT__ === 'string' ? __STATE_SCHEMA_FINGERPRINT__ : stateSchemaFingerprint()
-  return fingerprint
-}
+/** The state schema's fingerprint: the build's, or computed on first use when run from source. */
+export const schemaFingerprint = fingerprintOnce(
+  typeof __STATE_SCHEMA_FINGERPRINT__ === 'string' ? __STATE_SCHEMA_FINGERPRINT__ : undefined,
+  StateDocumentSchema,
+)
 
 /**
  * The digest covers the schema's fingerprint and the document, so a file written under another version

@@ -12,6 +12,15 @@ export function stateSchemaFingerprint(): string {
   return schemaFingerprintOf(StateDocumentSchema)
 }
 
+/**
+ * A schema's fingerprint as a function: `built`, the value the build handed over (see
+ * electron.vite.config.ts; undefined when run from source), or else worked out from `schema` on first use.
+ */
+export function fingerprintOnce(built: string | undefined, schema: z.ZodType): () => string {
+  let fingerprint = built
+  return () => (fingerprint ??= schemaFingerprintOf(schema))
+}
+
 /** A hash of a schema (as JSON Schema): it changes whenever what the schema accepts does. */
 export function schemaFingerprintOf(schema: z.ZodType): string {
   return createHash('sha1')
