@@ -4,6 +4,7 @@ import { writeFileAtomicMakingFolder } from './atomicFile'
 import { StoreIoError } from './errors'
 import { StateDocumentSchema } from '../../shared/schemas/state'
 import { fingerprintOnce } from './schemaFingerprint'
+import { stringifyInParts } from './jsonParts'
 
 /**
  * Where the state document physically lives. The app uses electron-store, the CLI and the tests
@@ -54,11 +55,42 @@ export function digestOf(schema: string, ...parts: string[]): string {
   return hash.digest('hex')
 }
 
-/** The document as JSON, with a digest of itself after the head. */
+/** The bytes a digest field takes: `,"digest":"` and 40 hex digits and `"`. */
+const DIGEST_FIELD_BYTES = 52
+
+/** Kept from one write to the next, so its memory is mapped once (see jsonParts.ts). */
+let scratch = Buffer.alloc(0)
+
+/**
+ * The document as JSON in UTF-8, with a digest of itself after the head: a view of a buffer this
+ * module reuses, valid until the next call. The text is made in parts and the parts copied into the
+ * buffer, hashed and written from there, so no string as long as the document is ever made (each one
+ * cost a fresh mapping of memory, see jsonParts.ts).
+ */
+export function encodeState(value: Record<string, unknown>, schema = schemaFingerprint()): Buffer {
+  const parts = stringifyInParts(value)
+  let chars = 0
+  for (const part of parts) chars += part.length
+  const capacity = 3 * chars + DIGEST_FIELD_BYTES // a UTF-16 unit is at most 3 bytes of UTF-8
+  // Grown by half again at least: a document grows by a few entries per commit.
+  if (scratch.length < capacity) scratch = Buffer.allocUnsafeSlow(Math.max(capacity, scratch.length * 1.5))
+  // The head (version, revision, commit: a few short values) is always in the first part.
+  const head = HEAD.exec(parts[0]!)?.[0]
+  const headBytes = head ? scratch.write(head, 0) : 0
+  const bodyStart = head ? headBytes + DIGEST_FIELD_BYTES : 0
+  let end = bodyStart + scratch.write(parts[0]!.slice(headBytes), bodyStart)
+  for (let i = 1; i < parts.length; i++) end += scratch.write(parts[i]!, end)
+  if (head) {
+    const hash = createHash('sha1').update(schema).update(scratch.subarray(0, headBytes))
+    const digest = hash.update(scratch.subarray(bodyStart, end)).digest('hex')
+    scratch.write(`,"digest":"${digest}"`, headBytes)
+  }
+  return scratch.subarray(0, end)
+}
+
+/** encodeState as a string (conf's serializer; tests). */
 export function serializeState(value: Record<string, unknown>, schema = schemaFingerprint()): string {
-  const text = JSON.stringify(value)
-  const head = HEAD.exec(text)
-  return head ? `${head[0]},"digest":"${digestOf(schema, text)}"${text.slice(head[0].length)}` : text
+  return encodeState(value, schema).toString('utf8')
 }
 
 /** Parses the file; marks it VERIFIED when its digest matches, and drops the digest field. */
@@ -132,7 +164,7 @@ export function backendFromConf(conf: ConfLike): DocumentBackend {
       // ignores a short count, so on a full disk it renamed a truncated document into place and reported
       // success (the next load found it corrupt and fell back to the last backup, losing what came since).
       // Its folder may have been removed meanwhile.
-      writeFileAtomicMakingFolder(conf.path, serializeState(document as Record<string, unknown>), 0o600)
+      writeFileAtomicMakingFolder(conf.path, encodeState(document as Record<string, unknown>), 0o600)
     },
   }
 }
