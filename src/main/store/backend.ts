@@ -15,8 +15,8 @@ export interface DocumentBackend {
   readonly path: string
   /** Parses the file; undefined when there is none; throws CorruptStateError when it cannot be parsed. */
   read(): unknown
-  /** Writes atomically and durably (temp file, fsync, rename) with mode 0600. */
-  write(document: object): void
+  /** Writes atomically and durably (temp file, fsync, rename) with mode 0600; returns the file's digest. */
+  write(document: object): string | undefined
 }
 
 /** The subset of conf / electron-store we use. */
@@ -28,7 +28,10 @@ export interface ConfLike {
 /** Marks a file conf could not parse, so conf's constructor never throws and never clears it. */
 export const UNPARSEABLE = Symbol('unparseable')
 
-/** Marks a document whose digest matched: written whole by this schema's writer, so no need to validate it again. */
+/**
+ * Marks a document whose digest matched (the mark's value is that digest): written whole by this schema's
+ * writer, so no need to validate it again.
+ */
 export const VERIFIED = Symbol('verified')
 
 const HEAD = /^\{"version":\d+,"revision":\d+,"commit":"[a-z0-9]+"/
@@ -49,7 +52,7 @@ export const schemaFingerprint = fingerprintOnce(
  * other, as if joined): a reader hashes the file's text around the digest field without building that
  * text again.
  */
-export function digestOf(schema: string, ...parts: string[]): string {
+export function digestOf(schema: string, ...parts: (string | Uint8Array)[]): string {
   const hash = createHash('sha1').update(schema)
   for (const part of parts) hash.update(part)
   return hash.digest('hex')
@@ -67,30 +70,35 @@ let scratch = Buffer.alloc(0)
  * buffer, hashed and written from there, so no string as long as the document is ever made (each one
  * cost a fresh mapping of memory, see jsonParts.ts).
  */
-export function encodeState(value: Record<string, unknown>, schema = schemaFingerprint()): Buffer {
+export function encodeState(
+  value: Record<string, unknown>,
+  schema = schemaFingerprint(),
+): { bytes: Buffer; digest: string | undefined } {
   const parts = stringifyInParts(value)
   let chars = 0
   for (const part of parts) chars += part.length
   const capacity = 3 * chars + DIGEST_FIELD_BYTES // a UTF-16 unit is at most 3 bytes of UTF-8
-  // Grown by half again at least: a document grows by a few entries per commit.
-  if (scratch.length < capacity) scratch = Buffer.allocUnsafeSlow(Math.max(capacity, scratch.length * 1.5))
+  // Doubled at least, from 1 MiB: a document grows by a few entries per commit, and each new buffer's
+  // pages are fresh memory again (only the pages written are ever touched).
+  if (scratch.length < capacity) scratch = Buffer.allocUnsafeSlow(Math.max(capacity, scratch.length * 2, 1 << 20))
   // The head (version, revision, commit: a few short values) is always in the first part.
   const head = HEAD.exec(parts[0]!)?.[0]
   const headBytes = head ? scratch.write(head, 0) : 0
   const bodyStart = head ? headBytes + DIGEST_FIELD_BYTES : 0
   let end = bodyStart + scratch.write(parts[0]!.slice(headBytes), bodyStart)
   for (let i = 1; i < parts.length; i++) end += scratch.write(parts[i]!, end)
+  let digest: string | undefined
   if (head) {
     const hash = createHash('sha1').update(schema).update(scratch.subarray(0, headBytes))
-    const digest = hash.update(scratch.subarray(bodyStart, end)).digest('hex')
+    digest = hash.update(scratch.subarray(bodyStart, end)).digest('hex')
     scratch.write(`,"digest":"${digest}"`, headBytes)
   }
-  return scratch.subarray(0, end)
+  return { bytes: scratch.subarray(0, end), digest }
 }
 
 /** encodeState as a string (conf's serializer; tests). */
 export function serializeState(value: Record<string, unknown>, schema = schemaFingerprint()): string {
-  return encodeState(value, schema).toString('utf8')
+  return encodeState(value, schema).bytes.toString('utf8')
 }
 
 /** Parses the file; marks it VERIFIED when its digest matches, and drops the digest field. */
@@ -106,7 +114,7 @@ export function deserializeState(text: string): Record<string | symbol, unknown>
   const doc = parsed as Record<string | symbol, unknown>
   const head = DIGEST_HEAD.exec(text)
   if (head && digestOf(schemaFingerprint(), head[1]!, text.slice(head[0].length)) === head[2]) {
-    doc[VERIFIED] = true
+    doc[VERIFIED] = head[2]
   }
   delete doc.digest
   return doc
@@ -164,7 +172,9 @@ export function backendFromConf(conf: ConfLike): DocumentBackend {
       // ignores a short count, so on a full disk it renamed a truncated document into place and reported
       // success (the next load found it corrupt and fell back to the last backup, losing what came since).
       // Its folder may have been removed meanwhile.
-      writeFileAtomicMakingFolder(conf.path, encodeState(document as Record<string, unknown>), 0o600)
+      const { bytes, digest } = encodeState(document as Record<string, unknown>)
+      writeFileAtomicMakingFolder(conf.path, bytes, 0o600)
+      return digest
     },
   }
 }

@@ -13,12 +13,14 @@ import {
 } from '../../shared/schemas/state'
 import { DEFAULT_SETTINGS } from '../../shared/schemas/settings'
 import { modifiedAt, removeStaleTempFiles, writeFileAtomic } from './atomicFile'
-import { UNPARSEABLE, VERIFIED, type DocumentBackend } from './backend'
+import { schemaFingerprint, UNPARSEABLE, VERIFIED, type DocumentBackend } from './backend'
 import { CorruptStateError, StoreIoError } from './errors'
 import { acquireFileLockUnlessDone, processIsAlive, type FileLockOptions } from './fileLock'
 import { createRequestBox, outcomeOf, type Outcome, type StoreOperation } from './requests'
 import { migrateDocument, MIGRATIONS, type Migrations } from './migrations'
-import { validateChange } from './validateChange'
+import { validateChange, type Change, type ChangeReport } from './validateChange'
+import { copyRecord } from './records'
+import { applyDeltas, DELTA_RING, deltaOf, readDelta, sameEnd, writeDelta, type Delta, type DeltaEnd } from './delta'
 
 export type Snapshot = DeepReadonly<StateDocument>
 
@@ -32,6 +34,8 @@ export interface StoreMetrics {
   readonly servedForOthers: number
   readonly servedByOthers: number
   readonly verifiedReads: number
+  /** Loads that applied the deltas of the commits since to the cached document instead of parsing the file. */
+  readonly deltaReads: number
   /** Backups (`state.json.bak`) that could not be written; the commits themselves stood. */
   readonly backupFailures: number
   /** Why the last backup failed, until one succeeds again. */
@@ -109,9 +113,20 @@ interface Loaded {
   readonly pristine: () => StateDocument
   /** A recovery replaced a corrupt file: write even if no transaction changes anything. */
   readonly mustWrite: boolean
+  /** The digest of the file `base` is, when this schema's writer wrote it whole (a delta can start from it). */
+  readonly digest: string | undefined
 }
 
-const HEAD = /^\{"version":(\d+),"revision":(\d+),"commit":"([a-z0-9]+)"/
+const HEAD = /^\{"version":(\d+),"revision":(\d+),"commit":"([a-z0-9]+)"(?:,"digest":"([0-9a-f]{40})")?/
+
+/** The head of the state file: what identifies the document in it. */
+interface Head {
+  readonly version: number
+  readonly revision: number
+  readonly commit: string
+  /** Absent from files this schema's writer did not write. */
+  readonly digest: string | undefined
+}
 
 /**
  * The records that grow with use (every allocation adds to them). A draft shares their entries with the
@@ -144,24 +159,12 @@ function draftOf(base: StateDocument): StateDocument {
   return draft as unknown as StateDocument
 }
 
-/**
- * A shallow copy of a record, one key at a time: a few times faster than a spread or Object.assign on a
- * record JSON.parse just made (those copy its hundreds of keys as fast properties, building a hidden
- * class per key; this one turns into a dictionary early).
- */
-function copyRecord(record: Record<string, unknown>): Record<string, unknown> {
-  const copy: Record<string, unknown> = {}
-  const keys = Object.keys(record)
-  for (let i = 0; i < keys.length; i++) copy[keys[i]!] = record[keys[i]!]
-  return copy
-}
-
 /** A document this schema's writer wrote whole (its digest matched): used as read, without validation. */
 const isVerified = (fields: Record<string | symbol, unknown>) =>
-  fields[VERIFIED] === true && fields.version === STATE_VERSION
+  typeof fields[VERIFIED] === 'string' && fields.version === STATE_VERSION
 
-/** Reads the first bytes of the file: version, revision and commit id, without parsing the rest. */
-function readHead(path: string): { version: number; revision: number; commit: string } | undefined {
+/** Reads the first bytes of the file: version, revision, commit id and digest, without parsing the rest. */
+function readHead(path: string): Head | undefined {
   let fd: number
   try {
     fd = openSync(path, 'r')
@@ -170,10 +173,12 @@ function readHead(path: string): { version: number; revision: number; commit: st
     throw error
   }
   try {
-    const buffer = Buffer.alloc(96)
+    const buffer = Buffer.alloc(160)
     const n = readSync(fd, buffer, 0, buffer.length, 0)
     const match = HEAD.exec(buffer.toString('utf8', 0, n))
-    return match ? { version: Number(match[1]), revision: Number(match[2]), commit: match[3]! } : undefined
+    return match
+      ? { version: Number(match[1]), revision: Number(match[2]), commit: match[3]!, digest: match[4] }
+      : undefined
   } finally {
     closeSync(fd)
   }
@@ -199,6 +204,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   let cached: StateDocument | undefined
   /** The cached document's file was not written whole by this schema's writer (absent, older, edited). */
   let cachedStale = false
+  /** The digest of the cached document's file, when it is not stale. */
+  let cachedDigest: string | undefined
   let lastBackupAt = 0
   let queue: Pending[] = []
   let flushing: Promise<void> | undefined
@@ -219,6 +226,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     servedByOthers: 0,
     /** Loads that skipped schema validation because the file's digest matched. */
     verifiedReads: 0,
+    /** Loads that applied the deltas of the commits since to the cached document (see delta.ts). */
+    deltaReads: 0,
     backupFailures: 0,
     backupError: null as string | null,
     lockHeldMs: 0,
@@ -226,6 +235,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   }
   const operations = new Map<string, StoreOperation>()
   const requests = createRequestBox(`${path}.req`, options.lock?.isAlive ?? processIsAlive)
+  const deltaDir = `${path}.deltas`
 
   /** Parses, migrates and validates a raw document; throws CorruptStateError or StoreVersionError. */
   function validate(raw: unknown, source: string): StateDocument {
@@ -246,39 +256,59 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return parsed.data
   }
 
-  /** True when the file still holds the commit we have cached: only its first bytes are read. */
-  function cacheIsCurrent(): boolean {
-    const head = readHead(path)
-    return !!cached && !!head && head.commit === cached.commit && head.revision === cached.revision
-  }
-
-  /** Reads, migrates and validates the file (a fresh object nobody else holds). */
-  function parseCurrent(): StateDocument {
-    const { doc, stale } = parseCurrentWithState()
-    cachedStale = stale
-    return doc
-  }
-
   /**
-   * As parseCurrent, and whether the file is stale: there is none yet, or this schema's writer did not
-   * write it whole (an older version, an edit), so the next transaction writes it even if it changes nothing.
+   * Brings the cache up to the file: kept when the file still holds the commit cached (only its first
+   * bytes are read), advanced by the deltas of the commits made since (see delta.ts) when they are all
+   * kept, parsed (and validated unless its digest vouches for it) otherwise. Throws CorruptStateError.
    */
-  function parseCurrentWithState(): { doc: StateDocument; stale: boolean } {
+  function refreshCache(): void {
+    const head = readHead(path)
+    if (cached && head && head.commit === cached.commit && head.revision === cached.revision) {
+      counters.cacheHits++
+      return
+    }
+    const advanced = head && advancedByDelta(head)
+    if (advanced) {
+      counters.deltaReads++
+      cached = advanced
+      cachedStale = false
+      cachedDigest = head.digest
+      return
+    }
     counters.cacheMisses++
     const raw = backend.read()
-    if (raw === undefined) return { doc: createInitialState(DEFAULT_SETTINGS), stale: true }
+    if (raw === undefined) {
+      cached = createInitialState(DEFAULT_SETTINGS)
+      cachedStale = true
+      cachedDigest = undefined
+      return
+    }
+    const mark = (raw as Record<string | symbol, unknown>)[VERIFIED]
     const stale = !isVerified(raw as Record<string | symbol, unknown>)
-    return { doc: validate(raw, path), stale }
+    cached = validate(raw, path)
+    cachedStale = stale
+    cachedDigest = stale ? undefined : (mark as string)
+  }
+
+  /** The cached document advanced to the file's `head` by the deltas kept, if they lead exactly there. */
+  function advancedByDelta(head: Head): StateDocument | undefined {
+    if (!cached || cachedStale || !cachedDigest || !head.digest || head.version !== STATE_VERSION) return undefined
+    if (head.revision <= cached.revision || head.revision - cached.revision > DELTA_RING) return undefined
+    const deltas: Delta[] = []
+    let end: DeltaEnd = { revision: cached.revision, commit: cached.commit, digest: cachedDigest }
+    for (let revision = cached.revision + 1; revision <= head.revision; revision++) {
+      const delta = readDelta(deltaDir, revision, schemaFingerprint())
+      if (!delta || !sameEnd(delta.from, end)) return undefined
+      deltas.push(delta)
+      end = delta.to
+    }
+    return sameEnd(end, head) ? applyDeltas(cached, deltas) : undefined
   }
 
   /** Loads the current document for readers, reusing the cache when the file is unchanged. */
   function load(): StateDocument {
-    if (cacheIsCurrent()) {
-      counters.cacheHits++
-      return cached!
-    }
-    cached = parseCurrent()
-    return cached
+    refreshCache()
+    return cached!
   }
 
   /** Under the lock: move a corrupt file aside and restore the last good backup (or start empty). */
@@ -319,17 +349,13 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     }
     let base: StateDocument
     let mustWrite: boolean
+    let digest: string | undefined
     try {
-      if (cacheIsCurrent()) {
-        counters.cacheHits++
-        base = cached!
-        mustWrite = cachedStale
-      } else {
-        ;({ doc: base, stale: mustWrite } = parseCurrentWithState())
-        // Kept for the next transaction too: one that changes nothing leaves the file as it found it.
-        cached = base
-        cachedStale = mustWrite
-      }
+      // Kept for the next transaction too: one that changes nothing leaves the file as it found it.
+      refreshCache()
+      base = cached!
+      mustWrite = cachedStale
+      digest = cachedDigest
     } catch (error) {
       if (!(error instanceof CorruptStateError)) throw error
       cached = undefined
@@ -338,7 +364,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     }
     freezeEntries(base)
     const pristine = () => draftOf(base)
-    return { base, draft: pristine(), pristine, mustWrite }
+    return { base, draft: pristine(), pristine, mustWrite, digest }
   }
 
   function runOne(p: Pending, draft: StateDocument): Outcome {
@@ -362,7 +388,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     first: StateDocument,
     pristine: () => StateDocument,
     batch: Pending[],
-  ): { doc: StateDocument; outcomes: Map<Pending, Outcome>; changed: boolean } {
+  ): { doc: StateDocument; outcomes: Map<Pending, Outcome>; changed: boolean; change?: Change } {
     const outcomes = new Map<Pending, Outcome>()
     const replay = (accepted: Pending[]): StateDocument => {
       const draft = pristine()
@@ -378,9 +404,9 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       else draft = replay(accepted)
     }
     // Only what changed from the valid base goes through the schema (same verdict as validating it all).
-    const seen = { changed: true }
+    const seen: ChangeReport = { changed: true }
     const whole = validateChange(base, draft, seen)
-    if (whole.success) return { doc: whole.data, outcomes, changed: seen.changed }
+    if (whole.success) return { doc: whole.data, outcomes, changed: seen.changed, change: seen.change }
     // Find the culprits: validate after each function.
     const kept: Pending[] = []
     draft = pristine()
@@ -404,13 +430,18 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return { ...doc, version: STATE_VERSION, revision: baseRevision + 1, commit: randomBytes(6).toString('hex') }
   }
 
-  /** Writes the next revision. Once the state file is renamed in, the commit stands whatever follows. */
-  function write(next: StateDocument): void {
-    backend.write(next)
+  /**
+   * Writes the next revision. Once the state file is renamed in, the commit stands whatever follows.
+   * Returns the file's digest.
+   */
+  function write(next: StateDocument): string | undefined {
+    const digest = backend.write(next)
     cached = next
     cachedStale = false
+    cachedDigest = digest
     counters.commits++
     backUp(next)
+    return digest
   }
 
   /**
@@ -497,7 +528,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
    * requests and writes the result as one commit.
    */
   function commitRound(
-    { base, draft, pristine, mustWrite }: Loaded,
+    { base, draft, pristine, mustWrite, digest: baseDigest }: Loaded,
     local: Pending[],
     remote: { run: Pending[]; rejected: Pending[] },
   ): { outcomes: Map<Pending, Outcome>; committed: StateDocument | undefined } {
@@ -515,7 +546,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       counters.servedForOthers++
     }
     if (!next) return { outcomes, committed: undefined }
-    write(next)
+    const digest = write(next)
     try {
       if (remote.run.length) requests.markCommitted(next.commit)
     } catch (error) {
@@ -523,6 +554,17 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       // lock and sees its request's effect in the document instead (settleAnswered).
       if (!(error instanceof Error)) throw error
     }
+    // For the next holder, if its cache is `base` (see delta.ts). Only from a file this schema's writer
+    // wrote whole (a digest), and for changes validateChange described (not after a whole-schema check).
+    if (baseDigest && digest && applied.change)
+      try {
+        const from: DeltaEnd = { revision: base.revision, commit: base.commit, digest: baseDigest }
+        const to: DeltaEnd = { revision: next.revision, commit: next.commit, digest }
+        writeDelta(deltaDir, deltaOf(from, to, next, applied.change), schemaFingerprint())
+      } catch (error) {
+        // The commit stands; a missing or stale delta only means the next holder parses the file.
+        if (!(error instanceof Error)) throw error
+      }
     return { outcomes, committed: next }
   }
 

@@ -76,6 +76,11 @@ function lostAny(before: Entries, now: Entries): boolean {
   return false
 }
 
+/** The ids of the entries `before` has and `now` lacks (run only when lostAny found one). */
+function lostIds(before: Entries, now: Entries): string[] {
+  return Object.keys(before).filter((id) => !Object.hasOwn(now, id))
+}
+
 /**
  * Validates `draft`, a copy of the valid document `base` that transactions changed, as
  * `StateDocumentSchema.safeParse(draft)` would, with the same result (and, on failure, the same issues:
@@ -87,13 +92,16 @@ function lostAny(before: Entries, now: Entries): boolean {
 export function validateChange(
   base: StateDocument,
   draft: StateDocument,
-  /** Set to whether anything differs from `base` (on success; left alone when the whole schema judged). */
-  report?: { changed: boolean },
+  /**
+   * Set to whether anything differs from `base`, and what (on success; left alone when the whole schema
+   * judged).
+   */
+  report?: ChangeReport,
 ): z.ZodSafeParseResult<StateDocument> {
   // (On success, the draft's three records become the result's: the draft is not to be used after.)
   const whole = () => StateDocumentSchema.safeParse(draft)
   const doc: Entries = {}
-  const change: Change = { fields: new Set(), entries: {}, removed: false, grown: new Map() }
+  const change: Change = { fields: new Set(), entries: {}, removed: false, lost: {}, grown: new Map() }
   for (const [key, schema] of Object.entries(FIELDS)) {
     const now: unknown = (draft as unknown as Entries)[key]
     const before: unknown = (base as unknown as Entries)[key]
@@ -102,7 +110,10 @@ export function validateChange(
       if (!isPlainRecord(now) || !isPlainRecord(before)) return whole()
       const changed = changedEntries(now, before, APPEND_ONLY.has(key) ? change.grown : undefined)
       change.entries[key] = Object.keys(changed)
-      if (lostAny(before, now)) change.removed = true
+      if (lostAny(before, now)) {
+        change.removed = true
+        change.lost[key] = lostIds(before, now)
+      }
       const parsed = schema.safeParse(changed)
       if (!parsed.success) return whole()
       // The parsed changed entries (unknown keys dropped, defaults filled) replace the draft's own;
@@ -118,22 +129,31 @@ export function validateChange(
     }
   }
   const valid = doc as StateDocument
-  if (report)
+  if (report) {
     report.changed =
       change.fields.size > 0 || change.removed || Object.values(change.entries).some((ids) => ids.length > 0)
+    report.change = change
+  }
   if (referencesStillHold(base, valid, change)) return { success: true, data: valid }
   const references = StateReferencesSchema.safeParse(valid)
   return references.success ? { success: true, data: valid } : references
 }
 
+export interface ChangeReport {
+  changed: boolean
+  change?: Change
+}
+
 /** What differs between the base and the new document (see validateChange). */
-interface Change {
+export interface Change {
   /** Fields other than the three records that changed. */
   readonly fields: Set<string>
   /** Per record, the ids of its entries that are new or changed. */
   readonly entries: Record<string, string[]>
   /** Some record lost an entry. */
   removed: boolean
+  /** Per record that lost entries, their ids. */
+  readonly lost: Record<string, string[]>
   /** Session index entries that only grew: account id → the ids added at the end. */
   readonly grown: Map<string, string[]>
 }

@@ -102,6 +102,8 @@ export const MetricsSchema = z.object({
       servedByOthers: Count,
       /** Loads of the state file that skipped validation because its digest matched. */
       verifiedReads: Count,
+      /** Loads that brought this process's cached document up to date with the deltas of the commits since, without parsing the file. */
+      deltaReads: Count,
       /** Backups of the state file that could not be written (the commits stood), and why the last did not. */
       backupFailures: Count,
       backupError: z.string().nullable(),
