@@ -63,6 +63,35 @@ describe('stringifyInParts', () => {
   })
 })
 
+describe('stringifyInParts, again on a record that changed', () => {
+  const text = (record: Record<string, unknown>) => stringifyInParts({ record }, { groupSize: 3 }).join('')
+  const entry = (n: number) => Object.freeze({ n, name: `entry ${n}` })
+
+  it('reuses nothing it cannot vouch for: every change shows, wherever it is', () => {
+    const record: Record<string, unknown> = {}
+    for (let n = 0; n < 10; n++) record[`k${n}`] = entry(n)
+    const check = () => expect(text(record)).toBe(JSON.stringify({ record }))
+    check()
+    check() // the same entries: the groups' texts reused
+    record.k4 = entry(40) // an entry replaced in a middle group
+    check()
+    delete record.k1 // every later entry moves to another group
+    check()
+    record.k10 = entry(10) // appended
+    check()
+    // An entry not frozen is never taken as unchanged, even the same object changed in place...
+    const open = { n: 5 }
+    record.k5 = open
+    check()
+    open.n = 55
+    check()
+    // ...nor once frozen after its text was made.
+    open.n = 555
+    Object.freeze(open)
+    check()
+  })
+})
+
 describe('encodeState', () => {
   it('writes the document with the digest of its text after the head, in UTF-8, outside ASCII too', () => {
     const doc = { version: 1, revision: 7, commit: 'c0ffee', sessions: sessions(500), note: 'fin ✓' }
