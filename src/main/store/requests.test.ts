@@ -80,4 +80,17 @@ describe('answers between processes', () => {
     expect(readFileSync(join(dir, `${ID}.res`), 'utf8')).not.toContain('"digest"')
     expect(box.result(ID, OURS)).toMatchObject({ outcome: { ok: false, error: { message: 'pool exhausted' } } })
   })
+
+  it('takes an answer read half-written (it is written in place) for none, signed or not', () => {
+    for (const fingerprint of [OURS, undefined]) {
+      const { box, file } = answered(fingerprint)
+      const whole = readFileSync(file, 'utf8')
+      for (const cut of [0, 1, 30, whole.length - 1]) {
+        writeFileSync(file, whole.slice(0, cut))
+        expect(box.result(ID, OURS)).toBeUndefined()
+      }
+      writeFileSync(file, whole)
+      expect(box.result(ID, OURS)).toMatchObject({ commit: 'c0ffee', outcome: { ok: true, value: VALUE } })
+    }
+  })
 })

@@ -4,14 +4,14 @@
 // renamed in, naming the commit that carries it). A waiter whose outcome arrives, and whose commit is
 // the one now in the state file, leaves the queue without ever taking the lock. So eight processes
 // allocating at once cost one or two commits, not eight in a row.
-import { existsSync, readdirSync, readFileSync, unlinkSync, utimesSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, utimesSync } from 'node:fs'
 import { resolve, sep } from 'node:path'
 import { z } from 'zod'
 import { ReportedError } from '../../shared/errors'
 import type { ErrorValue } from '../../shared/result'
 import type { StateDocument, StateDraft } from '../../shared/schemas/state'
 import type { DeepReadonly } from '../../shared/readonly'
-import { modifiedAt, writeFileAtomic, writeFileAtomicMakingFolder } from './atomicFile'
+import { modifiedAt, writeFileAtomicMakingFolder, writeFileDirect } from './atomicFile'
 import { digestOf } from './backend'
 
 /** An operation other processes may run on this one's behalf: it must be described by plain data. */
@@ -108,12 +108,30 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
   const inDir = (name: string) => prefix + name
   const requestPath = (id: string) => inDir(`${id}.json`)
   const resultPath = (id: string) => inDir(`${id}.res`)
+  /**
+   * Commit marks have a folder of their own: one is made per commit and kept a minute, and among the
+   * requests they made every holder's listing of the box (once per commit) hundreds of names long.
+   */
+  const marks = `${prefix}ok`
+  const markPath = (commit: string) => `${marks}${sep}${commit}`
   const remove = (path: string) => {
     try {
       unlinkSync(path)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
     }
+  }
+
+  /** Removes commit marks past their use. */
+  function sweepMarks(): void {
+    let names: string[]
+    try {
+      names = readdirSync(marks)
+    } catch {
+      return // none yet
+    }
+    for (const name of names)
+      if (Date.now() - modifiedAt(`${marks}${sep}${name}`) > MARKER_TTL_MS) remove(`${marks}${sep}${name}`)
   }
 
   return {
@@ -203,15 +221,19 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
         throw error
       }
       const sweeping = Date.now() - sweptAt >= SWEEP_EVERY_MS
-      if (sweeping) sweptAt = Date.now()
+      if (sweeping) {
+        sweptAt = Date.now()
+        sweepMarks()
+      }
       const answered = new Set(names.filter((n) => n.endsWith('.res')).map((n) => n.slice(0, -4)))
       const requests: RemoteRequest[] = []
       const rejected: { id: string; error: unknown }[] = []
       const asked = new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)))
       for (const name of names) {
         if (requests.length + rejected.length >= limit) break
-        // Leftovers (looked at once per SWEEP_EVERY_MS): commit markers past their use, answers nobody
-        // will collect (their asker was killed), temp files of a writer killed mid-write.
+        // Leftovers (looked at once per SWEEP_EVERY_MS): commit markers past their use (an older version
+        // kept them here), answers nobody will collect (their asker was killed), temp files of a writer
+        // killed mid-write.
         const leftover =
           sweeping &&
           ((name.endsWith('.ok') && MARKER_TTL_MS) ||
@@ -251,11 +273,18 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
      * it, that waiter would have to queue for the lock to find out).
      */
     markCommitted(commit: string): void {
-      writeFileAtomic(inDir(`${commit}.ok`), '', 0o600, false)
+      // Empty: it is there or not, never half there.
+      try {
+        writeFileDirect(markPath(commit), '')
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        mkdirSync(marks, { recursive: true, mode: 0o700 }) // the first mark here (or the folder was removed)
+        writeFileDirect(markPath(commit), '')
+      }
     },
 
     committed(commit: string): boolean {
-      return existsSync(inDir(`${commit}.ok`))
+      return existsSync(markPath(commit))
     },
 
     /**
@@ -278,7 +307,9 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
         outcome.ok && fingerprint !== undefined
           ? `{"digest":"${digestOf(ANSWER_LAYOUT + fingerprint, text)}",${text.slice(1)}`
           : text
-      writeFileAtomic(resultPath(id), signed, 0o600, false)
+      // Written in place: a waiter that reads it half-written finds no digest to match or no JSON to parse,
+      // takes it for none and reads it again when woken (after the commit, by the holder's touch).
+      writeFileDirect(resultPath(id), signed)
     },
   }
 }

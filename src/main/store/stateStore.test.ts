@@ -424,8 +424,9 @@ describe('group commit across processes', () => {
     expect(b.metrics().servedByOthers).toBe(2)
     expect(readFile(home).revision).toBe(before + 1) // one write for all three
     expect(readFile(home).recoveries.map((r: Recovery) => r.reason)).toEqual([`${id(1)}:hello`])
-    // Nothing left behind but the commit's marker (kept a minute for late waiters).
-    expect(readdirSync(`${join(home, 'state.json')}.req`)).toEqual([`${readFile(home).commit}.ok`])
+    // Nothing left behind but the commit's marker (kept a minute for late waiters), in a folder of its own.
+    expect(readdirSync(`${join(home, 'state.json')}.req`)).toEqual(['ok'])
+    expect(readdirSync(`${join(home, 'state.json')}.req/ok`)).toEqual([readFile(home).commit])
   })
 
   /** A transaction that records `reason` (recoveries are a list any test may append to). */
@@ -521,19 +522,22 @@ describe('group commit across processes', () => {
     request(4, 2 ** 22 + 12345, 'note') // no such process
     request(5, process.pid, 'from-a-newer-version')
     writeFileSync(join(dir, `${id(6)}.json`), '{"torn')
-    // Leftovers of killed processes: an answer nobody collects, a half-written request, an old marker.
+    // Leftovers of killed processes: an answer nobody collects, a half-written request, old markers (an
+    // older version kept them among the requests), and a recent marker, still of use.
     const old = new Date(Date.now() - 10 * 60_000)
-    for (const name of [`${id(7)}.res`, `${id(8)}.json.tmp-1-2-x`, 'abc123.ok']) {
+    mkdirSync(join(dir, 'ok'))
+    for (const name of [`${id(7)}.res`, `${id(8)}.json.tmp-1-2-x`, 'abc123.ok', 'ok/abc124', 'ok/abc125']) {
       writeFileSync(join(dir, name), '{}')
-      utimesSync(join(dir, name), old, old)
+      if (name !== 'ok/abc125') utimesSync(join(dir, name), old, old)
     }
     await a.transact(() => undefined)
     expect(readFile(home).recoveries).toEqual([])
-    expect(readdirSync(dir)).toEqual([`${id(5)}.json`])
+    expect(readdirSync(dir).sort()).toEqual([`${id(5)}.json`, 'ok'])
+    expect(readdirSync(join(dir, 'ok'))).toEqual(['abc125'])
     // Leftovers are looked at once in a while, not in every commit (each costs a stat).
     writeFileSync(join(dir, 'def456.ok'), '')
     utimesSync(join(dir, 'def456.ok'), old, old)
     await a.transact(() => undefined)
-    expect(readdirSync(dir).sort()).toEqual([`${id(5)}.json`, 'def456.ok'])
+    expect(readdirSync(dir).sort()).toEqual([`${id(5)}.json`, 'def456.ok', 'ok'])
   })
 })
