@@ -4,7 +4,7 @@ import { writeFileAtomicMakingFolder } from './atomicFile'
 import { StoreIoError } from './errors'
 import { StateDocumentSchema } from '../../shared/schemas/state'
 import { fingerprintOnce } from './schemaFingerprint'
-import { stringifyInParts } from './jsonParts'
+import { stringifyTo } from './jsonParts'
 
 /**
  * Where the state document physically lives. The app uses electron-store, the CLI and the tests
@@ -66,33 +66,34 @@ let scratch = Buffer.alloc(0)
 
 /**
  * The document as JSON in UTF-8, with a digest of itself after the head: a view of a buffer this
- * module reuses, valid until the next call. The text is made in parts and the parts copied into the
- * buffer, hashed and written from there, so no string as long as the document is ever made (each one
+ * module reuses, valid until the next call, and the digest (undefined for a document without the head).
+ * The text is serialized in pieces straight into the buffer, after room for the digest field, hashed
+ * there, and its head moved into that room; no string as long as the document is ever made (each one
  * cost a fresh mapping of memory, see jsonParts.ts).
  */
 export function encodeState(
   value: Record<string, unknown>,
   schema = schemaFingerprint(),
 ): { bytes: Buffer; digest: string | undefined } {
-  const parts = stringifyInParts(value)
-  let chars = 0
-  for (const part of parts) chars += part.length
-  const capacity = 3 * chars + DIGEST_FIELD_BYTES // a UTF-16 unit is at most 3 bytes of UTF-8
-  // Doubled at least, from 1 MiB: a document grows by a few entries per commit, and each new buffer's
-  // pages are fresh memory again (only the pages written are ever touched).
-  if (scratch.length < capacity) scratch = Buffer.allocUnsafeSlow(Math.max(capacity, scratch.length * 2, 1 << 20))
-  // The head (version, revision, commit: a few short values) is always in the first part.
-  const head = HEAD.exec(parts[0]!)?.[0]
-  const headBytes = head ? scratch.write(head, 0) : 0
-  const bodyStart = head ? headBytes + DIGEST_FIELD_BYTES : 0
-  let end = bodyStart + scratch.write(parts[0]!.slice(headBytes), bodyStart)
-  for (let i = 1; i < parts.length; i++) end += scratch.write(parts[i]!, end)
-  let digest: string | undefined
-  if (head) {
-    const hash = createHash('sha1').update(schema).update(scratch.subarray(0, headBytes))
-    digest = hash.update(scratch.subarray(bodyStart, end)).digest('hex')
-    scratch.write(`,"digest":"${digest}"`, headBytes)
-  }
+  const start = DIGEST_FIELD_BYTES
+  let end = start
+  stringifyTo(value, (text) => {
+    const room = 3 * text.length // a UTF-16 unit is at most 3 bytes of UTF-8
+    if (scratch.length - end < room) {
+      // Doubled at least, from 1 MiB: a document grows by a few entries per commit, and each new
+      // buffer's pages are fresh memory again (only the pages written are ever touched).
+      const bigger = Buffer.allocUnsafeSlow(Math.max(end + room, scratch.length * 2, 1 << 20))
+      scratch.copy(bigger, 0, 0, end)
+      scratch = bigger
+    }
+    end += scratch.write(text, end)
+  })
+  // The head (version, revision, commit: a few short values, ASCII) leads the text.
+  const head = HEAD.exec(scratch.toString('latin1', start, Math.min(end, start + 200)))?.[0]
+  if (!head) return { bytes: scratch.subarray(start, end), digest: undefined }
+  const digest = digestOf(schema, scratch.subarray(start, end))
+  scratch.copy(scratch, 0, start, start + head.length) // the head moves into the room left
+  scratch.write(`,"digest":"${digest}"`, head.length, 'latin1')
   return { bytes: scratch.subarray(0, end), digest }
 }
 

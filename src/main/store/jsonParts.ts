@@ -1,66 +1,68 @@
 /**
- * `JSON.stringify(value)` for a plain JSON document, as a list of strings that join into exactly that
- * text, none longer than `partChars` unless a single piece is (a value not grouped, or one group).
+ * `JSON.stringify(value)` for a plain JSON document, handed to `write` in pieces that join into exactly
+ * that text: no piece longer than one value that is not grouped, or one group.
  *
  * Why: V8 builds a long result out of pieces and joins them (flattens the string) the first time it is
  * read, written or hashed, and a flat string over 128 KiB gets memory of its own, freshly mapped; on
  * this project's virtual machines touching fresh memory costs ~13 µs per 4 KiB page. Writing a state
  * document of 1,400 sessions (450 kB) made two such strings per commit (the text, then the text with its
- * digest), ~110 page faults. Parts of a few tens of kB are made in memory V8 reuses; the writer copies
- * them into a buffer it keeps (backend.ts, encodeState).
+ * digest), ~110 page faults. The writer copies the pieces into a buffer it keeps (backend.ts,
+ * encodeState) as they come.
  *
  * Records and arrays with more than `groupSize` entries are serialized `groupSize` entries at a time
  * (as smaller records and arrays, whose braces are then dropped); everything else whole.
  */
-export function stringifyInParts(
+export function stringifyTo(
   value: Readonly<Record<string, unknown>>,
-  { groupSize = 64, partChars = 32 * 1024 } = {},
-): string[] {
-  const parts: string[] = []
-  let current = ''
-  const add = (text: string) => {
-    if (current && current.length + text.length > partChars) {
-      parts.push(current)
-      current = ''
-    }
-    current += text
-  }
+  write: (text: string) => void,
+  { groupSize = 64 } = {},
+): void {
   let first = true
   for (const key of Object.keys(value)) {
     const entry = value[key]
-    const grouped = groupable(entry, groupSize)
-    const text = grouped ? '' : JSON.stringify(entry)
+    const keys = groupedKeys(entry, groupSize)
+    const text = keys ? '' : JSON.stringify(entry)
     if (text === undefined) continue // as JSON.stringify: undefined, functions and symbols are left out
-    add(`${first ? '{' : ','}${JSON.stringify(key)}:`)
+    write(`${first ? '{' : ','}${JSON.stringify(key)}:`)
     first = false
-    if (!grouped) add(text)
-    else if (Array.isArray(entry)) addGroupedArray(entry, groupSize, add)
-    else addGroupedRecord(entry as Readonly<Record<string, unknown>>, groupSize, add, groupsOf(key, groupSize))
+    if (!keys) write(text)
+    else if (keys === ARRAY) writeGroupedArray(entry as readonly unknown[], groupSize, write)
+    else
+      writeGroupedRecord(entry as Readonly<Record<string, unknown>>, keys, groupSize, write, groupsOf(key, groupSize))
   }
-  add(first ? '{}' : '}')
-  if (current) parts.push(current)
+  write(first ? '{}' : '}')
+}
+
+/** The pieces stringifyTo hands out, in order (tests). */
+export function stringifyInParts(value: Readonly<Record<string, unknown>>, options?: { groupSize?: number }): string[] {
+  const parts: string[] = []
+  stringifyTo(value, (text) => parts.push(text), options)
   return parts
 }
 
+const ARRAY = Symbol('array')
+
 /**
- * An array or a record with more than `groupSize` entries that JSON.stringify serializes entry by entry
- * (no toJSON of its own, not a boxed primitive or another class).
+ * For an array or a record with more than `groupSize` entries that JSON.stringify serializes entry by
+ * entry (no toJSON of its own, not a boxed primitive or another class): ARRAY, or the record's keys.
  */
-function groupable(value: unknown, groupSize: number): boolean {
-  if (value === null || typeof value !== 'object') return false
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false
-  if (Array.isArray(value)) return value.length > groupSize
+function groupedKeys(value: unknown, groupSize: number): readonly string[] | typeof ARRAY | undefined {
+  if (value === null || typeof value !== 'object') return undefined
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined
+  if (Array.isArray(value)) return value.length > groupSize ? ARRAY : undefined
   const proto = Object.getPrototypeOf(value) as unknown
-  return (proto === Object.prototype || proto === null) && Object.keys(value).length > groupSize
+  if (proto !== Object.prototype && proto !== null) return undefined
+  const keys = Object.keys(value)
+  return keys.length > groupSize ? keys : undefined
 }
 
-function addGroupedArray(items: readonly unknown[], groupSize: number, add: (text: string) => void): void {
-  add('[')
+function writeGroupedArray(items: readonly unknown[], groupSize: number, write: (text: string) => void): void {
+  write('[')
   for (let i = 0; i < items.length; i += groupSize) {
-    const inner = JSON.stringify(items.slice(i, i + groupSize))
-    add(`${i === 0 ? '' : ','}${inner.slice(1, -1)}`)
+    if (i > 0) write(',')
+    write(JSON.stringify(items.slice(i, i + groupSize)).slice(1, -1))
   }
-  add(']')
+  write(']')
 }
 
 /** A group of a record's entries as last serialized: its keys, its values and their text. */
@@ -88,25 +90,26 @@ const groupsOf = (key: string, groupSize: number) => {
   return groups
 }
 
-function addGroupedRecord(
+function writeGroupedRecord(
   record: Readonly<Record<string, unknown>>,
+  keys: readonly string[],
   groupSize: number,
-  add: (text: string) => void,
+  write: (text: string) => void,
   cache: Group[],
 ): void {
-  const keys = Object.keys(record)
-  add('{')
+  write('{')
   let wroteAny = false
   for (let i = 0, g = 0; i < keys.length; i += groupSize, g++) {
     const end = Math.min(keys.length, i + groupSize)
     let group = cache[g]
     if (!group || !sameGroup(group, keys, i, end, record)) cache[g] = group = serializeGroup(keys, i, end, record)
     if (!group.text) continue // every value in the group was one JSON.stringify leaves out
-    add(`${wroteAny ? ',' : ''}${group.text}`)
+    if (wroteAny) write(',')
+    write(group.text) // (the cached text, flat: no new string)
     wroteAny = true
   }
   cache.length = Math.ceil(keys.length / groupSize)
-  add('}')
+  write('}')
 }
 
 function sameGroup(
