@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { StateDraft } from '../../shared/schemas/state'
 import { tempDir } from '../../../test/helpers/tempDir'
+import { accountRecord } from '../../../test/helpers/accounts'
 import { createConfBackend } from './confBackend'
 import { createStateStore, type StateStore } from './stateStore'
 
@@ -13,20 +14,7 @@ const deltaPath = (home: string, revision: number) => join(home, 'state.json.del
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
 
 function account(n: number) {
-  return {
-    id: uuid(1000 + n),
-    name: `account-${n}`,
-    configDir: `/home/dev/.claude-${n}`,
-    plan: 'max5' as const,
-    blockBudgetUsd: null,
-    weeklyBudgetUsd: null,
-    enabled: true,
-    priority: 0,
-    createdAt: '2026-11-27T10:00:00.000Z',
-    lastAllocatedAt: null,
-    sessionsStarted: 0,
-    limitedUntil: null,
-  }
+  return accountRecord({ id: uuid(1000 + n), name: `account-${n}`, configDir: `/home/dev/.claude-${n}` })
 }
 
 /** Adds session `n` on account `a` the way an allocation does: entry, index and folder in one go. */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../shared/errors'
 import { StateDocumentSchema, type Recovery, type StateDraft } from '../../shared/schemas/state'
 import { tempDir } from '../../../test/helpers/tempDir'
+import { accountRecord } from '../../../test/helpers/accounts'
 import { confOptions, schemaFingerprint, serializeState } from './backend'
 import unusedDefault, { Ajv2020 } from './confUnused'
 import { createConfBackend } from './confBackend'
@@ -11,20 +12,11 @@ import { StoreVersionError } from './errors'
 import { acquireFileLock } from './fileLock'
 import { createStateStore } from './stateStore'
 
-const ACCOUNT = {
+const ACCOUNT = accountRecord({
   id: '5b0c6a52-2f8f-4a43-9a57-3c9a2c7a9d11',
   name: 'work',
   configDir: '/home/dev/.claude-work',
-  plan: 'max5' as const,
-  blockBudgetUsd: null,
-  weeklyBudgetUsd: null,
-  enabled: true,
-  priority: 0,
-  createdAt: '2026-11-27T10:00:00.000Z',
-  lastAllocatedAt: null,
-  sessionsStarted: 0,
-  limitedUntil: null,
-}
+})
 
 function storeIn(home: string, backupIntervalMs = 0) {
   return createStateStore({ backend: createConfBackend(home), backupIntervalMs })
