@@ -30,6 +30,24 @@ describe('file lock', () => {
     expect(handle.stillHeld()).toBe(true)
     handle.release()
     expect(existsSync(path)).toBe(false)
+    // The last waiter out removes the queue's folder (every request waiter would list it otherwise).
+    expect(existsSync(`${path}.q`)).toBe(false)
+  })
+
+  it('serves waiters that queue while others leave the queue, the folder coming and going', async () => {
+    const path = join(tempDir(), 'x.lock')
+    let inside = 0
+    let most = 0
+    const one = async () => {
+      const handle = await acquireFileLock(path, { timeoutMs: 10_000 })
+      most = Math.max(most, ++inside)
+      await new Promise((r) => setTimeout(r, 1))
+      inside--
+      handle.release()
+    }
+    for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 6 }, one))
+    expect(most).toBe(1)
+    expect(existsSync(`${path}.q`)).toBe(false)
   })
 
   it('breaks a lock left by a process that died (SIGKILL mid-transaction)', async () => {

@@ -4,6 +4,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  rmdirSync,
   readFileSync,
   statSync,
   unlinkSync,
@@ -171,12 +172,15 @@ export async function acquireFileLockUnlessDone(
     queue,
     `${String(Date.now()).padStart(15, '0')}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`,
   )
-  try {
-    closeSync(openSync(ticket, 'wx', 0o600))
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    mkdirSync(queue, { recursive: true, mode: 0o700 }) // the first waiter here
-    closeSync(openSync(ticket, 'wx', 0o600))
+  for (let attempt = 1; ; attempt++) {
+    try {
+      closeSync(openSync(ticket, 'wx', 0o600))
+      break
+    } catch (error) {
+      // No folder: the first waiter here makes it (and the last one out may remove it meanwhile).
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 5) throw error
+      mkdirSync(queue, { recursive: true, mode: 0o700 })
+    }
   }
   // Sleep on events instead of polling hard (eight polling waiters on two cores slowed the holder
   // itself down). Each waiter watches only the ticket just ahead of it, so a hand-over wakes one
@@ -208,6 +212,14 @@ export async function acquireFileLockUnlessDone(
     ahead?.changes.close()
     lockChanges?.close()
     unlinkIfPresent(ticket)
+    // The last one out removes the folder: while it is there, every waiter outside the queue lists it
+    // on every look (queueIsEmpty), four system calls against one. The system refuses while a ticket
+    // is in it.
+    try {
+      rmdirSync(queue)
+    } catch {
+      // not empty (others queue), or gone already
+    }
   }
 }
 
