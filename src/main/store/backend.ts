@@ -34,8 +34,11 @@ export const UNPARSEABLE = Symbol('unparseable')
  */
 export const VERIFIED = Symbol('verified')
 
-const HEAD = /^\{"version":\d+,"revision":\d+,"commit":"[a-z0-9]+"/
-const DIGEST_HEAD = /^(\{"version":\d+,"revision":\d+,"commit":"[a-z0-9]+"),"digest":"([0-9a-f]{40})"/
+/**
+ * The head of a state file, as this module writes it and everything reads it: 1 the head without the
+ * digest, 2 version, 3 revision, 4 commit id, 5 the digest when there is one.
+ */
+export const STATE_HEAD = /^(\{"version":(\d+),"revision":(\d+),"commit":"([a-z0-9]+)")(?:,"digest":"([0-9a-f]{40})")?/
 
 /** Set by the build (electron.vite.config.ts); absent when run from source. */
 declare const __STATE_SCHEMA_FINGERPRINT__: string | undefined
@@ -89,7 +92,7 @@ export function encodeState(
     end += scratch.write(text, end)
   })
   // The head (version, revision, commit: a few short values, ASCII) leads the text.
-  const head = HEAD.exec(scratch.toString('latin1', start, Math.min(end, start + 200)))?.[0]
+  const head = STATE_HEAD.exec(scratch.toString('latin1', start, Math.min(end, start + 200)))?.[1]
   if (!head) return { bytes: scratch.subarray(start, end), digest: undefined }
   const digest = digestOf(schema, scratch.subarray(start, end))
   scratch.copy(scratch, 0, start, start + head.length) // the head moves into the room left
@@ -113,9 +116,9 @@ export function deserializeState(text: string): Record<string | symbol, unknown>
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
     return { [UNPARSEABLE]: 'the file does not hold a JSON object' }
   const doc = parsed as Record<string | symbol, unknown>
-  const head = DIGEST_HEAD.exec(text)
-  if (head && digestOf(schemaFingerprint(), head[1]!, text.slice(head[0].length)) === head[2]) {
-    doc[VERIFIED] = head[2]
+  const head = STATE_HEAD.exec(text)
+  if (head?.[5] && digestOf(schemaFingerprint(), head[1]!, text.slice(head[0].length)) === head[5]) {
+    doc[VERIFIED] = head[5]
   }
   delete doc.digest
   return doc

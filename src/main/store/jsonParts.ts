@@ -138,10 +138,11 @@ function serializeGroup(
     const value = (group[keys[k]!] = record[keys[k]!])
     if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) reusable = false
   }
+  const groupKeys = keys.slice(start, end)
   return {
     reusable,
-    keys: keys.slice(start, end),
-    values: keys.slice(start, end).map((k) => record[k]),
+    keys: groupKeys,
+    values: groupKeys.map((k) => record[k]),
     text: JSON.stringify(group).slice(1, -1),
   }
 }

@@ -130,8 +130,7 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
     } catch {
       return // none yet
     }
-    for (const name of names)
-      if (Date.now() - modifiedAt(`${marks}${sep}${name}`) > MARKER_TTL_MS) remove(`${marks}${sep}${name}`)
+    for (const name of names) if (Date.now() - modifiedAt(markPath(name)) > MARKER_TTL_MS) remove(markPath(name))
   }
 
   return {

@@ -13,7 +13,7 @@ import {
 } from '../../shared/schemas/state'
 import { DEFAULT_SETTINGS } from '../../shared/schemas/settings'
 import { modifiedAt, removeStaleTempFiles, writeFileAtomic } from './atomicFile'
-import { schemaFingerprint, UNPARSEABLE, VERIFIED, type DocumentBackend } from './backend'
+import { schemaFingerprint, STATE_HEAD, UNPARSEABLE, VERIFIED, type DocumentBackend } from './backend'
 import { CorruptStateError, StoreIoError } from './errors'
 import { acquireFileLockUnlessDone, processIsAlive, type FileLockOptions } from './fileLock'
 import { createRequestBox, outcomeOf, type Outcome, type StoreOperation } from './requests'
@@ -117,8 +117,6 @@ interface Loaded {
   readonly digest: string | undefined
 }
 
-const HEAD = /^\{"version":(\d+),"revision":(\d+),"commit":"([a-z0-9]+)"(?:,"digest":"([0-9a-f]{40})")?/
-
 /** The head of the state file: what identifies the document in it. */
 interface Head {
   readonly version: number
@@ -175,9 +173,9 @@ function readHead(path: string): Head | undefined {
   try {
     const buffer = Buffer.alloc(160)
     const n = readSync(fd, buffer, 0, buffer.length, 0)
-    const match = HEAD.exec(buffer.toString('utf8', 0, n))
+    const match = STATE_HEAD.exec(buffer.toString('utf8', 0, n))
     return match
-      ? { version: Number(match[1]), revision: Number(match[2]), commit: match[3]!, digest: match[4] }
+      ? { version: Number(match[2]), revision: Number(match[3]), commit: match[4]!, digest: match[5] }
       : undefined
   } finally {
     closeSync(fd)
