@@ -44,22 +44,27 @@ export function writeFileAtomic(
 }
 
 /**
- * As writeFileAtomic, for a file whose folder may not be there (not made yet, or removed meanwhile): on
- * ENOENT the folder is made (owner-only) and the write tried once more.
+ * Runs `create`, which makes a file in `folder`; if the folder is not there (not made yet, or removed
+ * meanwhile: ENOENT), makes it (owner-only) and runs `create` once more.
  */
+export function makingFolder<T>(folder: string, create: () => T): T {
+  try {
+    return create()
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    mkdirSync(folder, { recursive: true, mode: 0o700 })
+    return create()
+  }
+}
+
+/** As writeFileAtomic, for a file whose folder may not be there (see makingFolder). */
 export function writeFileAtomicMakingFolder(
   path: string,
   data: string | Uint8Array | readonly Uint8Array[],
   mode = 0o600,
   fsync = true,
 ): void {
-  try {
-    writeFileAtomic(path, data, mode, fsync)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-    writeFileAtomic(path, data, mode, fsync)
-  }
+  makingFolder(dirname(path), () => writeFileAtomic(path, data, mode, fsync))
 }
 
 /**

@@ -1,8 +1,9 @@
-import { closeSync, constants, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs'
 import type { StateDocument } from '../../shared/schemas/state'
 import { digestOf } from './backend'
 import type { Change } from './validateChange'
 import { copyRecord } from './records'
+import { makingFolder } from './atomicFile'
 
 /**
  * What one commit changed, beside the state file: a process whose cached document is the commit's base
@@ -118,14 +119,8 @@ export function writeDelta(dir: string, delta: Delta, schema: string): void {
   const json = Buffer.from(JSON.stringify(delta))
   const header = Buffer.from(`${digestOf(schema, json)} ${json.length}\n`)
   const path = deltaFile(dir, delta.to.revision)
-  let fd: number
-  try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    mkdirSync(dir, { recursive: true, mode: 0o700 }) // the first delta here
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600)
-  }
+  // The first delta makes the folder.
+  const fd = makingFolder(dir, () => openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600))
   try {
     const bytes = Buffer.concat([header, json])
     let written = 0

@@ -4,14 +4,14 @@
 // renamed in, naming the commit that carries it). A waiter whose outcome arrives, and whose commit is
 // the one now in the state file, leaves the queue without ever taking the lock. So eight processes
 // allocating at once cost one or two commits, not eight in a row.
-import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, utimesSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, unlinkSync, utimesSync } from 'node:fs'
 import { resolve, sep } from 'node:path'
 import { z } from 'zod'
 import { ReportedError } from '../../shared/errors'
 import type { ErrorValue } from '../../shared/result'
 import type { StateDocument, StateDraft } from '../../shared/schemas/state'
 import type { DeepReadonly } from '../../shared/readonly'
-import { modifiedAt, writeFileAtomicMakingFolder, writeFileDirect } from './atomicFile'
+import { makingFolder, modifiedAt, writeFileAtomicMakingFolder, writeFileDirect } from './atomicFile'
 import { digestOf } from './backend'
 
 /** An operation other processes may run on this one's behalf: it must be described by plain data. */
@@ -272,14 +272,8 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
      * it, that waiter would have to queue for the lock to find out).
      */
     markCommitted(commit: string): void {
-      // Empty: it is there or not, never half there.
-      try {
-        writeFileDirect(markPath(commit), '')
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-        mkdirSync(marks, { recursive: true, mode: 0o700 }) // the first mark here (or the folder was removed)
-        writeFileDirect(markPath(commit), '')
-      }
+      // Empty: it is there or not, never half there. The first mark makes the folder.
+      makingFolder(marks, () => writeFileDirect(markPath(commit), ''))
     },
 
     committed(commit: string): boolean {
