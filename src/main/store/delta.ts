@@ -62,13 +62,8 @@ export function deltaOf(from: DeltaEnd, to: DeltaEnd, next: StateDocument, chang
       else (set[record] ??= {})[id] = entries[id]
     }
   }
-  const removed: Record<string, string[]> = {}
-  for (const [record, ids] of Object.entries(change.lost)) {
-    const entries = (next as unknown as Record<string, Record<string, unknown>>)[record]!
-    const gone = ids.filter((id) => !Object.hasOwn(entries, id))
-    if (gone.length) removed[record] = gone
-  }
-  return { from, to, fields, set, appended, removed }
+  // (The ids validateChange found lost are those of entries `next` lacks.)
+  return { from, to, fields, set, appended, removed: change.lost }
 }
 
 /**

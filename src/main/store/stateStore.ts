@@ -200,9 +200,10 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const refused = (error: unknown) => StoreIoError.from(error, dirname(path))
 
   let cached: StateDocument | undefined
-  /** The cached document's file was not written whole by this schema's writer (absent, older, edited). */
-  let cachedStale = false
-  /** The digest of the cached document's file, when it is not stale. */
+  /**
+   * The digest of the cached document's file; undefined when this schema's writer did not write that file
+   * whole (absent, older, edited), which the next transaction then writes even if it changes nothing.
+   */
   let cachedDigest: string | undefined
   let lastBackupAt = 0
   let queue: Pending[] = []
@@ -269,7 +270,6 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     if (advanced) {
       counters.deltaReads++
       cached = advanced
-      cachedStale = false
       cachedDigest = head.digest
       return
     }
@@ -277,20 +277,18 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     const raw = backend.read()
     if (raw === undefined) {
       cached = createInitialState(DEFAULT_SETTINGS)
-      cachedStale = true
       cachedDigest = undefined
       return
     }
-    const mark = (raw as Record<string | symbol, unknown>)[VERIFIED]
-    const stale = !isVerified(raw as Record<string | symbol, unknown>)
+    const fields = raw as Record<string | symbol, unknown>
+    const digest = isVerified(fields) ? (fields[VERIFIED] as string) : undefined
     cached = validate(raw, path)
-    cachedStale = stale
-    cachedDigest = stale ? undefined : (mark as string)
+    cachedDigest = digest
   }
 
   /** The cached document advanced to the file's `head` by the deltas kept, if they lead exactly there. */
   function advancedByDelta(head: Head): StateDocument | undefined {
-    if (!cached || cachedStale || !cachedDigest || !head.digest || head.version !== STATE_VERSION) return undefined
+    if (!cached || !cachedDigest || !head.digest || head.version !== STATE_VERSION) return undefined
     if (head.revision <= cached.revision || head.revision - cached.revision > DELTA_RING) return undefined
     const deltas: Delta[] = []
     let end: DeltaEnd = { revision: cached.revision, commit: cached.commit, digest: cachedDigest }
@@ -352,7 +350,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       // Kept for the next transaction too: one that changes nothing leaves the file as it found it.
       refreshCache()
       base = cached!
-      mustWrite = cachedStale
+      mustWrite = cachedDigest === undefined
       digest = cachedDigest
     } catch (error) {
       if (!(error instanceof CorruptStateError)) throw error
@@ -435,7 +433,6 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   function write(next: StateDocument): string | undefined {
     const digest = backend.write(next)
     cached = next
-    cachedStale = false
     cachedDigest = digest
     counters.commits++
     backUp(next)

@@ -101,7 +101,7 @@ export function validateChange(
   // (On success, the draft's three records become the result's: the draft is not to be used after.)
   const whole = () => StateDocumentSchema.safeParse(draft)
   const doc: Entries = {}
-  const change: Change = { fields: new Set(), entries: {}, removed: false, lost: {}, grown: new Map() }
+  const change: Change = { fields: new Set(), entries: {}, lost: {}, grown: new Map() }
   for (const [key, schema] of Object.entries(FIELDS)) {
     const now: unknown = (draft as unknown as Entries)[key]
     const before: unknown = (base as unknown as Entries)[key]
@@ -110,10 +110,7 @@ export function validateChange(
       if (!isPlainRecord(now) || !isPlainRecord(before)) return whole()
       const changed = changedEntries(now, before, APPEND_ONLY.has(key) ? change.grown : undefined)
       change.entries[key] = Object.keys(changed)
-      if (lostAny(before, now)) {
-        change.removed = true
-        change.lost[key] = lostIds(before, now)
-      }
+      if (lostAny(before, now)) change.lost[key] = lostIds(before, now)
       const parsed = schema.safeParse(changed)
       if (!parsed.success) return whole()
       // The parsed changed entries (unknown keys dropped, defaults filled) replace the draft's own;
@@ -131,13 +128,16 @@ export function validateChange(
   const valid = doc as StateDocument
   if (report) {
     report.changed =
-      change.fields.size > 0 || change.removed || Object.values(change.entries).some((ids) => ids.length > 0)
+      change.fields.size > 0 || lostSome(change) || Object.values(change.entries).some((ids) => ids.length > 0)
     report.change = change
   }
   if (referencesStillHold(base, valid, change)) return { success: true, data: valid }
   const references = StateReferencesSchema.safeParse(valid)
   return references.success ? { success: true, data: valid } : references
 }
+
+/** Some record lost an entry. */
+const lostSome = (change: Change) => Object.keys(change.lost).length > 0
 
 export interface ChangeReport {
   changed: boolean
@@ -150,9 +150,7 @@ export interface Change {
   readonly fields: Set<string>
   /** Per record, the ids of its entries that are new or changed. */
   readonly entries: Record<string, string[]>
-  /** Some record lost an entry. */
-  removed: boolean
-  /** Per record that lost entries, their ids. */
+  /** Per record that lost entries, their ids (none for a record that lost none). */
   readonly lost: Record<string, string[]>
   /** Session index entries that only grew: account id → the ids added at the end. */
   readonly grown: Map<string, string[]>
@@ -166,7 +164,7 @@ export interface Change {
  * whole check runs (it also words the issues).
  */
 function referencesStillHold(base: StateDocument, doc: StateDocument, change: Change): boolean {
-  if (change.removed || change.fields.has('rules') || change.fields.has('preferredAccountId')) return false
+  if (lostSome(change) || change.fields.has('rules') || change.fields.has('preferredAccountId')) return false
   if (change.fields.has('accounts') && !sameAccountsStillValid(base, doc)) return false
   const accountIds = new Set(doc.accounts.map((a) => a.id))
   for (const accountId of change.entries.sessionIndex ?? []) {
