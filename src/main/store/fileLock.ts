@@ -44,6 +44,8 @@ export interface LockHandle {
   release(): void
   /** True while the lock file on disk is still ours. */
   stillHeld(): boolean
+  /** True when plain waiters queue for the lock (tickets; see acquireFileLockUnlessDone). */
+  queued(): boolean
 }
 
 const HOST = hostname()
@@ -365,6 +367,7 @@ function handleFor(path: string, token: string): LockHandle {
   return {
     token,
     stillHeld: () => !released && readOwner(path)?.raw === token,
+    queued: () => !queueIsEmpty(`${path}.q`),
     release: () => {
       if (released) return
       released = true

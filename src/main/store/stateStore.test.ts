@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../shared/errors'
 import { StateDocumentSchema, type Recovery, type StateDraft } from '../../shared/schemas/state'
 import { tempDir } from '../../../test/helpers/tempDir'
 import { accountRecord } from '../../../test/helpers/accounts'
+import { ROOT } from '../../../test/helpers/processes'
 import { confOptions, schemaFingerprint, serializeState } from './backend'
 import unusedDefault, { Ajv2020 } from './confUnused'
 import { createConfBackend } from './confBackend'
@@ -475,6 +477,88 @@ describe('group commit across processes', () => {
     // b took its turn a commit or two after it asked, not after a's twenty.
     expect(order.indexOf('b')).toBeLessThan(8)
     expect(readFile(home).recoveries).toHaveLength(21)
+  })
+
+  it('keeps the lock through commits in a row while its callers and others ask, for keepLockMs at most', async () => {
+    const { home, a, b, lockPath } = twoProcesses()
+    await a.transact(() => undefined) // the file exists
+    let asks = 0
+    /**
+     * The lock's owner as a's callers find it after each of `commits` commits, with b asking before each,
+     * and how many commits b made itself; each of a's transactions takes `busyMs`.
+     */
+    async function ownersOver(store: ReturnType<typeof createStateStore>, commits: number, busyMs = 0) {
+      const owners: (string | undefined)[] = []
+      const asked: Promise<unknown>[] = []
+      const commitsBefore = b.metrics().commits
+      const ask = () => asked.push(b.submit('note', id(100 + asks++), 'n', new Date()))
+      const busy = (d: StateDraft) => {
+        const until = performance.now() + busyMs
+        while (performance.now() < until); // a slow transaction
+        record('a')(d)
+      }
+      // The first commit serves b's first request for certain: a holds the lock as b asks.
+      const held = await acquireFileLock(lockPath)
+      ask()
+      let next = store.transact(busy)
+      await tick()
+      held.release()
+      for (let i = 1; i <= commits; i++) {
+        await next
+        owners.push(existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : undefined)
+        if (i === commits) break
+        ask()
+        next = store.transact(busy)
+      }
+      await Promise.all(asked)
+      await store.flush()
+      await b.flush()
+      expect(existsSync(lockPath)).toBe(false) // let go once nothing more was asked
+      return { owners, othersCommits: b.metrics().commits - commitsBefore }
+    }
+    // Taken once for ten commits; each of a's callers ran with it held.
+    const { owners: kept, othersCommits } = await ownersOver(a, 10)
+    expect(othersCommits).toBe(0) // every request rode along in a's commits
+    expect(new Set(kept).size).toBe(1)
+    expect(kept[0]).toMatch(new RegExp(`^${process.pid} `))
+    // Released after every commit (before its callers run) when told to keep it not at all.
+    const c = createStateStore({ backend: createConfBackend(home), keepLockMs: 0 })
+    c.defineOperation('note', note)
+    expect((await ownersOver(c, 5)).owners).toEqual([undefined, undefined, undefined, undefined, undefined])
+    // Taken again once kept keepLockMs (a fresh owner line with its time: a lock held past staleMs
+    // would be broken): 8 commits of 10 ms, 25 ms at most each time.
+    const d = createStateStore({ backend: createConfBackend(home), keepLockMs: 25 })
+    d.defineOperation('note', note)
+    const owners = new Set((await ownersOver(d, 8, 10)).owners)
+    owners.delete(undefined) // the commit that reached the limit
+    expect(owners.size).toBeGreaterThanOrEqual(2)
+    expect(owners.size).toBeLessThan(8)
+    expect(readFile(home).recoveries).toHaveLength(2 * (10 + 5 + 8)) // a's and b's, every one
+  })
+
+  it('lets the lock go before its callers run when nobody else asks (a caller may do something slow)', async () => {
+    const home = tempDir()
+    const store = storeIn(home)
+    for (let i = 0; i < 3; i++) {
+      await store.transact(record(`r${i}`))
+      expect(existsSync(join(home, 'state.json.lock'))).toBe(false)
+    }
+  })
+
+  it('lets the lock go when its process exits while keeping it (a launcher prints its answer and exits)', () => {
+    const home = tempDir()
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'exitHoldingLock.ts'), home],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    )
+    expect(run.stderr).toBe('')
+    expect(run.stdout).toBe('true') // kept as its caller ran: it had served another process
+    expect(existsSync(join(home, 'state.json.lock'))).toBe(false)
+    expect(readFile(home).recoveries.map((r: Recovery) => r.reason)).toEqual(['exit'])
   })
 
   it('commits a waiting request itself once the lock is free, even when its holder never wakes it', async () => {

@@ -15,7 +15,7 @@ import { DEFAULT_SETTINGS } from '../../shared/schemas/settings'
 import { modifiedAt, removeStaleTempFiles, writeFileAtomic } from './atomicFile'
 import { schemaFingerprint, STATE_HEAD, UNPARSEABLE, VERIFIED, type DocumentBackend } from './backend'
 import { CorruptStateError, StoreIoError } from './errors'
-import { acquireFileLockUnlessDone, processIsAlive, type FileLockOptions } from './fileLock'
+import { acquireFileLockUnlessDone, processIsAlive, type FileLockOptions, type LockHandle } from './fileLock'
 import { createRequestBox, outcomeOf, type Outcome, type StoreOperation } from './requests'
 import { migrateDocument, MIGRATIONS, type Migrations } from './migrations'
 import { validateChange, type Change, type ChangeReport } from './validateChange'
@@ -77,6 +77,11 @@ export interface StateStoreOptions {
   readonly maxBatch?: number
   /** Minimum time between refreshes of the `.bak` copy. */
   readonly backupIntervalMs?: number
+  /**
+   * How long a process may keep the lock through commits in a row while its own callers keep asking
+   * (see commitBatch); 0 releases it after every commit.
+   */
+  readonly keepLockMs?: number
 }
 
 interface Pending {
@@ -101,6 +106,32 @@ interface Round {
   readonly answered: readonly string[]
   /** Set when it failed as a whole (nothing committed). */
   readonly failure?: Outcome
+}
+
+/** The lock as one process keeps it through commits in a row: since when. */
+interface Held {
+  readonly lock: LockHandle
+  readonly since: number
+}
+
+/**
+ * Locks kept between commits (see commitBatch): a process that exits meanwhile (a launcher whose caller
+ * prints and exits) lets them go as it exits, rather than leaving them for others to find stale.
+ */
+const keptLocks = new Set<Held>()
+let releasingOnExit = false
+function keepUntilExit(held: Held): Held {
+  if (!releasingOnExit) process.on('exit', releaseKeptLocks)
+  releasingOnExit = true
+  keptLocks.add(held)
+  return held
+}
+function release(held: Held): void {
+  keptLocks.delete(held)
+  held.lock.release()
+}
+function releaseKeptLocks(): void {
+  for (const held of keptLocks) release(held)
 }
 
 /** The document as a holder of the lock found it (see loadLocked). */
@@ -196,6 +227,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const migrations = options.migrations ?? MIGRATIONS
   const maxBatch = options.maxBatch ?? 256
   const backupIntervalMs = options.backupIntervalMs ?? 60_000
+  const keepLockMs = options.keepLockMs ?? 200
   /** `error` explained when the file system refused the state folder (see StoreIoError.from). */
   const refused = (error: unknown) => StoreIoError.from(error, dirname(path))
 
@@ -591,58 +623,93 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     if (round.committed) for (const listener of commitListeners) listener(round.committed)
   }
 
-  async function commitBatch(batch: Pending[]): Promise<void> {
-    // A batch of submitted requests only may find all of them done by another process while it waits.
-    const onlyRequests = batch.every((p) => p.request)
-    let lock
-    try {
-      lock = await acquireFileLockUnlessDone(lockPath, {
-        ...options.lock,
-        abandon: onlyRequests ? () => batch.every((p) => (p.served ??= verifiedResult(p)) !== undefined) : undefined,
-        // A holder that has released the lock touches the files of the requests it answered, and of every
-        // waiting request once it stops committing (see below).
-        wakeOn: onlyRequests ? batch.map((p) => ({ path: requests.requestPath(p.request!.id) })) : undefined,
-      })
-    } catch (error) {
-      for (const p of batch) p.reject(refused(error))
-      return
+  /**
+   * Commits `batch` under the lock: the one `kept` from the last commit, or one taken now. Returns the lock
+   * when this process keeps it for its next batch.
+   */
+  async function commitBatch(batch: Pending[], kept?: Held): Promise<Held | undefined> {
+    let held = kept
+    if (!held) {
+      // A batch of submitted requests only may find all of them done by another process while it waits.
+      const onlyRequests = batch.every((p) => p.request)
+      let lock
+      try {
+        lock = await acquireFileLockUnlessDone(lockPath, {
+          ...options.lock,
+          abandon: onlyRequests ? () => batch.every((p) => (p.served ??= verifiedResult(p)) !== undefined) : undefined,
+          // A holder that has released the lock touches the files of the requests it answered, and of every
+          // waiting request as it lets the lock go (see below).
+          wakeOn: onlyRequests ? batch.map((p) => ({ path: requests.requestPath(p.request!.id) })) : undefined,
+        })
+      } catch (error) {
+        for (const p of batch) p.reject(refused(error))
+        return undefined
+      }
+      if (!lock) {
+        settle(batch, { outcomes: new Map(), committed: undefined, answered: [] })
+        return undefined
+      }
+      held = keepUntilExit({ lock, since: performance.now() })
     }
-    if (!lock) return settle(batch, { outcomes: new Map(), committed: undefined, answered: [] })
     const heldSince = performance.now()
     const cpuSince = process.cpuUsage()
-    let round: Round
-    try {
-      round = lockedRound(batch)
-    } finally {
-      lock.release()
+    /** Counts the time and CPU this commit held the lock, until it lets it go or hands it to the next. */
+    let counted = false
+    const count = () => {
+      if (counted) return
+      counted = true
       const cpu = process.cpuUsage(cpuSince)
       counters.lockHeldMs += performance.now() - heldSince
       counters.lockHeldCpuMs += (cpu.user + cpu.system) / 1000
     }
-    settle(batch, round)
-    // Those whose requests this commit answered collect them now. The others are woken to take the lock
-    // in turn, unless this process's callers, settled just now, queue more meanwhile: then this process
-    // takes the lock again at once (nobody else was woken to take it) and commits those with every
-    // request waiting, on the document it wrote last (nothing to parse). Eight processes allocating at
-    // once then cost commits in a row, each serving all who asked since the last, rather than a wake-up
-    // of every waiter, a race for the lock and a parse of the file each time. The lock is free meanwhile
-    // (a caller that goes on to do something slow holds up nobody), and a plain transaction waiting in
-    // the lock's queue goes first (only a free lock with an empty queue is taken at once).
-    // After a failed commit every waiter is woken at once: this process does not go on.
-    requests.wakeAnswered(round.answered)
-    if (!round.failure) await new Promise<void>((resolve) => setImmediate(resolve))
-    if (round.failure || queue.length === 0) requests.wakeWaiting()
+    const letGo = () => {
+      release(held) // (again: nothing)
+      count()
+    }
+    let keep = false
+    let wake = false
+    try {
+      const round = lockedRound(batch)
+      // Those whose requests this commit answered collect them now; this process's own callers, settled
+      // now, may ask again before the next turn of the event loop. While other processes ask too, this
+      // process keeps the lock meanwhile, and if its callers did ask, commits those with every request
+      // waiting since, on the document it wrote last (nothing to read): eight processes allocating at
+      // once cost commits in a row by one process, each serving all who asked since the last. Released
+      // between commits, the lock went to another process in more than half of them (the callers of those
+      // it had served asked again at once and found it free), each such holder read the deltas or the
+      // whole file first, and the lock was held 50 % longer per commit (bench:alloc).
+      // The price, a caller's own code right after its commit running with the lock held, is paid only
+      // then: with nobody else asking the lock goes before the callers run (a caller may do something
+      // slow). It is kept for keepLockMs at most (then taken again, with a fresh time: a lock older than
+      // staleMs counts as abandoned), not while a plain transaction waits in the lock's queue, and not
+      // after a failed commit. Once it goes, every process with a request waiting is woken to take it in
+      // turn, unless this process's callers asked again and nobody else did: it then takes it again at once.
+      const holdOn = keepLockMs > 0 && !round.failure && round.answered.length > 0
+      if (!holdOn) letGo()
+      settle(batch, round)
+      requests.wakeAnswered(round.answered)
+      if (!round.failure) await new Promise<void>((resolve) => setImmediate(resolve))
+      keep = holdOn && queue.length > 0 && performance.now() - held.since < keepLockMs && !held.lock.queued()
+      wake = !keep && (holdOn || round.failure !== undefined || queue.length === 0)
+    } finally {
+      if (keep) count()
+      else letGo()
+    }
+    if (wake) requests.wakeWaiting()
+    return keep ? held : undefined
   }
 
   function drain(): Promise<void> {
     flushing ??= (async () => {
       // Let every call made in this tick join the first batch.
       await new Promise<void>((resolve) => setImmediate(resolve))
+      let held: Held | undefined
       while (queue.length > 0) {
         const batch = queue.slice(0, maxBatch)
         queue = queue.slice(maxBatch)
-        await commitBatch(batch)
+        held = await commitBatch(batch, held)
       }
+      // (commitBatch keeps the lock only with more queued.)
       flushing = undefined
     })()
     return flushing
