@@ -227,7 +227,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const migrations = options.migrations ?? MIGRATIONS
   const maxBatch = options.maxBatch ?? 256
   const backupIntervalMs = options.backupIntervalMs ?? 60_000
-  const keepLockMs = options.keepLockMs ?? 200
+  const keepLockMs = options.keepLockMs ?? 1000
   /** `error` explained when the file system refused the state folder (see StoreIoError.from). */
   const refused = (error: unknown) => StoreIoError.from(error, dirname(path))
 
