@@ -122,6 +122,25 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
     }
   }
 
+  /**
+   * Removes an answered request and its answer once their asker is gone (killed after its answer came
+   * and before it removed both: neither is any use to anyone, and no rule above ever removed them, the
+   * answer having its request and the request its answer). Only long after, and only for an asker that
+   * is not running: one that merely slept through it would run its request again, answer gone.
+   */
+  function removeIfAbandoned(id: string): void {
+    if (Date.now() - modifiedAt(requestPath(id)) <= REQUEST_TTL_MS) return
+    let pid: unknown
+    try {
+      pid = (JSON.parse(readFileSync(requestPath(id), 'utf8')) as { pid?: unknown }).pid
+    } catch {
+      return // gone meanwhile: its asker finished (requests are renamed in whole)
+    }
+    if (typeof pid === 'number' && isAlive(pid)) return
+    remove(requestPath(id)) // first: a request without an answer would be run again
+    remove(resultPath(id))
+  }
+
   /** Removes commit marks past their use. */
   function sweepMarks(): void {
     let names: string[]
@@ -241,6 +260,7 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
         if (leftover && Date.now() - modifiedAt(inDir(name)) > leftover) remove(inDir(name))
         if (!name.endsWith('.json')) continue
         const id = name.slice(0, -5)
+        if (answered.has(id) && sweeping) removeIfAbandoned(id)
         if (skip.has(id) || answered.has(id)) continue
         const path = inDir(name)
         let request: RequestFile | undefined

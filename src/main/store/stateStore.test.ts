@@ -586,7 +586,7 @@ describe('group commit across processes', () => {
     expect(readFile(home).recoveries).toHaveLength(1)
   })
 
-  it("drops dead processes' requests and leaves unknown kinds to their own process", async () => {
+  it("drops dead processes' requests (answered ones too) and leaves unknown kinds to their own process", async () => {
     const { home, a } = twoProcesses()
     const dir = `${join(home, 'state.json')}.req`
     mkdirSync(dir, { recursive: true })
@@ -606,14 +606,22 @@ describe('group commit across processes', () => {
       writeFileSync(join(dir, name), '{}')
       if (name !== 'ok/abc125') utimesSync(join(dir, name), old, old)
     }
+    // Answered long ago: the asker of the first was killed before it removed request and answer; the
+    // second's is still running (asleep, say), and will want its answer.
+    request(1, 2 ** 22 + 12345, 'note')
+    request(2, process.pid, 'note')
+    for (const n of [1, 2]) {
+      writeFileSync(join(dir, `${id(n)}.res`), '{}')
+      utimesSync(join(dir, `${id(n)}.json`), old, old)
+    }
     await a.transact(() => undefined)
     expect(readFile(home).recoveries).toEqual([])
-    expect(readdirSync(dir).sort()).toEqual([`${id(5)}.json`, 'ok'])
+    expect(readdirSync(dir).sort()).toEqual([`${id(2)}.json`, `${id(2)}.res`, `${id(5)}.json`, 'ok'])
     expect(readdirSync(join(dir, 'ok'))).toEqual(['abc125'])
     // Leftovers are looked at once in a while, not in every commit (each costs a stat).
     writeFileSync(join(dir, 'def456.ok'), '')
     utimesSync(join(dir, 'def456.ok'), old, old)
     await a.transact(() => undefined)
-    expect(readdirSync(dir).sort()).toEqual([`${id(5)}.json`, 'def456.ok', 'ok'])
+    expect(readdirSync(dir).sort()).toEqual([`${id(2)}.json`, `${id(2)}.res`, `${id(5)}.json`, 'def456.ok', 'ok'])
   })
 })
