@@ -24,6 +24,7 @@ interface Cost {
   readonly lockHeldMs: number
   readonly lockHeldCpuMs: number
   readonly cpuMs: number
+  readonly loads: { readonly cached: number; readonly deltas: number; readonly parsed: number }
 }
 
 interface Round {
@@ -194,6 +195,12 @@ console.log(
 // commit), and a request that just missed a holder's gather waits for that commit and the next.
 console.log(
   `the lock was held ${((sum((c) => c.lockHeldMs) / wallMs) * 100).toFixed(0)}% of the measured time; ${(all.length / commitCount).toFixed(1)} allocations per commit on average`,
+)
+// A commit by the process that made the last one finds the document in memory; one by another process
+// reads the deltas since its own last commit, or the whole file.
+const loads = (key: keyof Cost['loads']) => sum((c) => c.loads[key])
+console.log(
+  `the lock changed hands in ${loads('deltas') + loads('parsed')} of ${commitCount} commits (the next holder read ${loads('deltas')} by deltas, parsed ${loads('parsed')}; ${loads('cached')} found the document in memory)`,
 )
 console.log(
   `this VM meanwhile: \`node -e 0\` took ${speedBefore.toFixed(0)} ms before the rounds, ${nodeStartMs().toFixed(0)} ms after (median of 5 each); a fixed CPU task like ten commits' (see cpuTaskMs) ${cpuBefore.toFixed(0)} ms before, ${cpuTaskMs().toFixed(0)} ms after`,
