@@ -637,7 +637,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         lock = await acquireFileLockUnlessDone(lockPath, {
           ...options.lock,
           abandon: onlyRequests ? () => batch.every((p) => (p.served ??= verifiedResult(p)) !== undefined) : undefined,
-          // A holder that has released the lock touches the files of the requests it answered, and of every
+          // A holder touches the files of the requests it answered once its commit is in, and of every
           // waiting request as it lets the lock go (see below).
           wakeOn: onlyRequests ? batch.map((p) => ({ path: requests.requestPath(p.request!.id) })) : undefined,
         })
