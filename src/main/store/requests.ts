@@ -130,15 +130,20 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
    */
   function removeIfAbandoned(id: string): void {
     if (Date.now() - modifiedAt(requestPath(id)) <= REQUEST_TTL_MS) return
-    let pid: unknown
-    try {
-      pid = (JSON.parse(readFileSync(requestPath(id), 'utf8')) as { pid?: unknown }).pid
-    } catch {
-      return // gone meanwhile: its asker finished (requests are renamed in whole)
-    }
-    if (typeof pid === 'number' && isAlive(pid)) return
+    const request = readRequest(id) // (an answered request was read whole: it is one, or gone)
+    if (!request || isAlive(request.pid)) return
     remove(requestPath(id)) // first: a request without an answer would be run again
     remove(resultPath(id))
+  }
+
+  /** Request `id` as posted; undefined when its file holds no such request (torn, foreign), null when gone. */
+  function readRequest(id: string): RequestFile | undefined | null {
+    try {
+      const parsed = RequestFileSchema.safeParse(JSON.parse(readFileSync(requestPath(id), 'utf8')))
+      return parsed.success && parsed.data.id === id ? parsed.data : undefined
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined
+    }
   }
 
   /** Removes commit marks past their use. */
@@ -263,14 +268,8 @@ export function createRequestBox(dir: string, isAlive: (pid: number) => boolean)
         if (answered.has(id) && sweeping) removeIfAbandoned(id)
         if (skip.has(id) || answered.has(id)) continue
         const path = inDir(name)
-        let request: RequestFile | undefined
-        try {
-          const parsed = RequestFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')))
-          request = parsed.success && parsed.data.id === id ? parsed.data : undefined
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue // finished meanwhile
-          request = undefined
-        }
+        const request = readRequest(id)
+        if (request === null) continue // finished meanwhile
         if (!request || !isAlive(request.pid) || Date.now() - modifiedAt(path) > REQUEST_TTL_MS) {
           remove(path)
           continue
