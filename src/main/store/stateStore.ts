@@ -653,18 +653,15 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     }
     const heldSince = performance.now()
     const cpuSince = process.cpuUsage()
-    /** Counts the time and CPU this commit held the lock, until it lets it go or hands it to the next. */
-    let counted = false
-    const count = () => {
-      if (counted) return
-      counted = true
+    /** Lets the lock go (or hands it to the next commit), counting the time and CPU held; the first call only. */
+    let finished = false
+    const finish = (letGo: boolean) => {
+      if (finished) return
+      finished = true
+      if (letGo) release(held)
       const cpu = process.cpuUsage(cpuSince)
       counters.lockHeldMs += performance.now() - heldSince
       counters.lockHeldCpuMs += (cpu.user + cpu.system) / 1000
-    }
-    const letGo = () => {
-      release(held) // (again: nothing)
-      count()
     }
     let keep = false
     let wake = false
@@ -685,15 +682,14 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       // after a failed commit. Once it goes, every process with a request waiting is woken to take it in
       // turn, unless this process's callers asked again and nobody else did: it then takes it again at once.
       const holdOn = keepLockMs > 0 && !round.failure && round.answered.length > 0
-      if (!holdOn) letGo()
+      if (!holdOn) finish(true)
       settle(batch, round)
       requests.wakeAnswered(round.answered)
       if (!round.failure) await new Promise<void>((resolve) => setImmediate(resolve))
       keep = holdOn && queue.length > 0 && performance.now() - held.since < keepLockMs && !held.lock.queued()
       wake = !keep && (holdOn || round.failure !== undefined || queue.length === 0)
     } finally {
-      if (keep) count()
-      else letGo()
+      finish(!keep)
     }
     if (wake) requests.wakeWaiting()
     return keep ? held : undefined
