@@ -142,9 +142,11 @@ interface Loaded {
   readonly draft: StateDocument
   /** Another fresh draft, for rollbacks. */
   readonly pristine: () => StateDocument
-  /** A recovery replaced a corrupt file: write even if no transaction changes anything. */
-  readonly mustWrite: boolean
-  /** The digest of the file `base` is, when this schema's writer wrote it whole (a delta can start from it). */
+  /**
+   * The digest of the file `base` is, when this schema's writer wrote it whole (a delta can start from
+   * it). Undefined otherwise (no file yet, an older or edited one, a recovery that replaced a corrupt
+   * one): the next commit writes the file even if no transaction changes anything.
+   */
   readonly digest: string | undefined
 }
 
@@ -376,23 +378,20 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       removeStaleTempFiles(path, 10_000)
     }
     let base: StateDocument
-    let mustWrite: boolean
     let digest: string | undefined
     try {
       // Kept for the next transaction too: one that changes nothing leaves the file as it found it.
       refreshCache()
       base = cached!
-      mustWrite = cachedDigest === undefined
       digest = cachedDigest
     } catch (error) {
       if (!(error instanceof CorruptStateError)) throw error
       cached = undefined
-      base = recover(error.reason)
-      mustWrite = true
+      base = recover(error.reason) // (no digest: written by the next commit)
     }
     freezeEntries(base)
     const pristine = () => draftOf(base)
-    return { base, draft: pristine(), pristine, mustWrite, digest }
+    return { base, draft: pristine(), pristine, digest }
   }
 
   function runOne(p: Pending, draft: StateDocument): Outcome {
@@ -555,7 +554,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
    * requests and writes the result as one commit.
    */
   function commitRound(
-    { base, draft, pristine, mustWrite, digest: baseDigest }: Loaded,
+    { base, draft, pristine, digest: baseDigest }: Loaded,
     local: Pending[],
     remote: { run: Pending[]; rejected: Pending[] },
   ): { outcomes: Map<Pending, Outcome>; committed: StateDocument | undefined } {
@@ -564,7 +563,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     // A transaction that changed nothing writes nothing (the rules are evaluated on every new usage line
     // of a running Claude Code; a write each time rewrote the whole file and made every other process
     // load it again). A file that is not yet this writer's (absent, older, edited, recovered) is written.
-    const anyChange = mustWrite || (applied.changed && [...outcomes.values()].some((o) => o.ok))
+    const anyChange = baseDigest === undefined || (applied.changed && [...outcomes.values()].some((o) => o.ok))
     const next = anyChange ? nextRevision(applied.doc, draft.revision) : undefined
     // Answers go out before the commit that carries them is renamed in; a waiter trusts one only
     // once that commit is the state file's (or finds its effect there under the lock).
