@@ -1,11 +1,13 @@
 // npm run bench:cli — how long the built command line takes, start to exit, for the commands a user
-// runs all day (`run` and `env` start every Claude Code session through the same path as `allocate`).
-// A pool of three accounts, each with a day of transcripts; `node -e 0` is the floor no command beats.
+// runs all day. `auth-pool run -- --version` beside `claude --version` is what the launcher adds to
+// every Claude Code start. A pool of three logged-in accounts, each with a day of transcripts;
+// `node -e 0` is the floor no Node command beats.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { appendLines, assistantLine } from '../test/helpers/transcripts'
+import { CLAUDE } from '../test/helpers/claude'
 
 const ROOT = join(import.meta.dirname, '..')
 const CLI = join(ROOT, 'bin', 'auth-pool')
@@ -13,7 +15,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 11)
 if (!existsSync(join(ROOT, 'out', 'main', 'cli.js'))) throw new Error('run `npm run build` first')
 
 const root = mkdtempSync(join(tmpdir(), 'auth-pool-bench-cli-'))
-const env = { ...process.env, AUTH_POOL_HOME: join(root, 'home'), HOME: root }
+const env = { ...process.env, AUTH_POOL_HOME: join(root, 'home'), HOME: root, AUTH_POOL_CLAUDE: CLAUDE }
 const cli = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' })
 
 for (const name of ['work', 'personal', 'spare']) {
@@ -29,6 +31,8 @@ for (const name of ['work', 'personal', 'spare']) {
     }),
   )
   mkdirSync(join(dir, 'projects', '-home-dev-project'), { recursive: true })
+  // A login as Claude Code leaves it (identity only; no token is needed for --version).
+  writeFileSync(join(dir, '.claude.json'), JSON.stringify({ oauthAccount: { emailAddress: `${name}@example.com` } }))
   appendLines(join(dir, 'projects', '-home-dev-project', 'session-1.jsonl'), lines)
   cli('accounts', 'add', '--name', name, '--config-dir', dir, '--plan', 'max5')
 }
@@ -36,6 +40,8 @@ cli('usage') // the first run builds the usage indexes; the figures below are of
 
 const commands: Record<string, () => void> = {
   'node -e 0 (the floor)': () => execFileSync(process.execPath, ['-e', '0']),
+  'claude --version (directly)': () => execFileSync(CLAUDE, ['--version'], { env }),
+  'auth-pool run -- --version': () => cli('run', '--', '--version'),
   'auth-pool status': () => cli('status'),
   'auth-pool env': () => cli('env'),
   'auth-pool allocate --json + release': () => {
