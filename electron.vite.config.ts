@@ -35,7 +35,7 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           cli: resolve('src/main/cli/index.ts'),
-          usageWorker: resolve('src/main/engine/usage/usageWorker.ts'),
+          usageWorker: resolve('src/main/usage/usageWorker.ts'),
         },
       },
     },

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createEngine } from '../src/main/engine'
-import { nodeFileSystem, nodeProcesses, systemClock } from '../src/main/engine/nodePorts'
+import { createPool } from '../src/main/engine/pool'
+import { nodeFileSystem, nodeProcesses, systemClock } from '../src/main/system/nodePorts'
 import { NO_USAGE } from '../src/main/engine/ports'
 import { createConfBackend } from '../src/main/store/confBackend'
 import { createStateStore } from '../src/main/store/stateStore'
@@ -40,7 +40,7 @@ interface Round {
 async function round(): Promise<Round> {
   const root = mkdtempSync(join(tmpdir(), 'auth-pool-bench-'))
   const home = join(root, 'home')
-  const engine = createEngine({
+  const engine = createPool({
     store: createStateStore({ backend: createConfBackend(home) }),
     clock: systemClock,
     notifier: { notify: async () => undefined },

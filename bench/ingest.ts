@@ -14,7 +14,7 @@ import {
 } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { createUsageService } from '../src/main/engine/usage/usageService'
+import { createUsageService } from '../src/main/usage/usageService'
 import { assistantLine } from '../test/helpers/transcripts'
 import { build } from 'esbuild'
 import { generateCorpus } from './corpus'

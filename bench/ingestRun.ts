@@ -2,7 +2,7 @@
 // prime (a first start reads on both cores), then each account's summary. Prints a JSON line.
 // Usage (bundled by bench/ingest.ts): node ingestRun.js <indexDir> <accountDir>...
 import { readdirSync, readFileSync } from 'node:fs'
-import { createUsageService } from '../src/main/engine/usage/usageService'
+import { createUsageService } from '../src/main/usage/usageService'
 import { builtUsageWorker } from '../src/main/paths'
 
 const [indexDir, ...dirs] = process.argv.slice(2)

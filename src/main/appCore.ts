@@ -1,16 +1,16 @@
 import { join } from 'node:path'
 import type { EventName } from '../shared/ipc/channels'
 import type { EventPayload } from '../shared/ipc/contract'
-import { createEngine, type Engine } from './engine'
-import { nodeFileSystem, nodeProcesses, systemClock } from './engine/nodePorts'
+import { createPool, type Pool } from './engine/pool'
+import { nodeFileSystem, nodeProcesses, systemClock } from './system/nodePorts'
 import type { Notifier, Store } from './engine/ports'
-import { createUsageService, type UsageService } from './engine/usage/usageService'
+import { createUsageService, type UsageService } from './usage/usageService'
 import { createHandlers, type LauncherPort } from './ipc/handlers'
 import { builtUsageWorker } from './paths'
 import { createRouter, type Router, type Sender } from './ipc/router'
 
 export interface AppCore {
-  readonly engine: Engine
+  readonly engine: Pool
   readonly usage: UsageService
   readonly router: Router
   /** Subscribes to the events the renderer receives. */
@@ -36,7 +36,7 @@ export function createAppCore(deps: {
     indexDir: join(deps.home, 'usage-index'),
     workerScript: builtUsageWorker(import.meta.url),
   })
-  const engine = createEngine({
+  const engine = createPool({
     store: deps.store,
     clock: systemClock,
     processes: nodeProcesses,

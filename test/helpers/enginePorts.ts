@@ -1,6 +1,6 @@
 import { join } from 'node:path'
-import { createEngine } from '../../src/main/engine'
-import { nodeFileSystem, nodeProcesses } from '../../src/main/engine/nodePorts'
+import { createPool } from '../../src/main/engine/pool'
+import { nodeFileSystem, nodeProcesses } from '../../src/main/system/nodePorts'
 import { NO_USAGE, type AccountUsage, type EnginePorts, type PoolNotification } from '../../src/main/engine/ports'
 import { createConfBackend } from '../../src/main/store/confBackend'
 import { createStateStore } from '../../src/main/store/stateStore'
@@ -14,7 +14,7 @@ export function testEngine(overrides: Partial<EnginePorts> = {}) {
   const clock = (overrides.clock as FakeClock | undefined) ?? new FakeClock()
   const usage = new Map<string, Partial<AccountUsage>>()
   const notifications: PoolNotification[] = []
-  const engine = createEngine({
+  const engine = createPool({
     store,
     clock,
     notifier: { notify: async (n) => void notifications.push(n) },

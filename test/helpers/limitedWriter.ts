@@ -4,7 +4,7 @@
 // Prints one JSON line: {"ok":true} or {"error":"<code>"}, then {"metrics":…} for a commit.
 import { createConfBackend } from '../../src/main/store/confBackend'
 import { createStateStore } from '../../src/main/store/stateStore'
-import { writeFileAtomic } from '../../src/main/store/atomicFile'
+import { writeFileAtomic } from '../../src/main/system/atomicFile'
 
 const [target, mode, bytes] = process.argv.slice(2)
 const report = (value: unknown) => process.stdout.write(JSON.stringify(value) + '\n')

@@ -1,8 +1,8 @@
 // A separate process hammering one state file, for the multi-process, crash and benchmark runs.
 // Usage: node --import tsx storeWorker.ts <home> <count|forever> [releaseEvery]
 // Prints one JSON line per allocation: {"id","accountId","ms"}; a final {"done":true} line.
-import { createEngine } from '../../src/main/engine'
-import { nodeFileSystem, nodeProcesses, systemClock } from '../../src/main/engine/nodePorts'
+import { createPool } from '../../src/main/engine/pool'
+import { nodeFileSystem, nodeProcesses, systemClock } from '../../src/main/system/nodePorts'
 import { NO_USAGE } from '../../src/main/engine/ports'
 import { createConfBackend } from '../../src/main/store/confBackend'
 import { createStateStore } from '../../src/main/store/stateStore'
@@ -14,7 +14,7 @@ if (!home || !countArg) {
 }
 const count = countArg === 'forever' ? Infinity : Number(countArg)
 const releaseEvery = Number(releaseEveryArg ?? 0)
-const engine = createEngine({
+const engine = createPool({
   store: createStateStore({ backend: createConfBackend(home), lock: { timeoutMs: 60_000 } }),
   clock: systemClock,
   notifier: { notify: async () => undefined },

@@ -1,16 +1,16 @@
-import type { Engine } from '../engine'
+import type { Pool } from '../engine/pool'
 import type { FileSystem } from '../engine/ports'
 import { envLine, runClaude, type RunIo, type ShellKind } from '../launcher/run'
 import { resolveClaude } from '../launcher/executable'
 import { spawn } from 'node:child_process'
-import type { UsageService } from '../engine/usage/usageService'
+import type { UsageService } from '../usage/usageService'
 import { usageReport, usageTable } from './usageReport'
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args'
 import { accountLine, sessionLine, statusText } from './format'
 import { NO_ACCOUNTS_YET } from '../../shared/errors'
 
 export interface CliContext {
-  readonly engine: Engine
+  readonly engine: Pool
   readonly usage: UsageService
   readonly fs: FileSystem
   readonly io: RunIo

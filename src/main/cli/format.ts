@@ -1,4 +1,4 @@
-import type { AccountView, PoolStatus } from '../engine'
+import type { AccountView, PoolStatus } from '../engine/pool'
 import type { Session } from '../../shared/schemas/session'
 import type { DeepReadonly } from '../../shared/readonly'
 

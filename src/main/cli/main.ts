@@ -1,9 +1,9 @@
 import { toErrorValue } from '../../shared/errors'
 import type { ErrorValue } from '../../shared/result'
-import { createEngine, type Engine } from '../engine'
-import { nodeFileSystem, nodeProcesses, systemClock } from '../engine/nodePorts'
+import { createPool, type Pool } from '../engine/pool'
+import { nodeFileSystem, nodeProcesses, systemClock } from '../system/nodePorts'
 import type { Notifier } from '../engine/ports'
-import { createUsageService } from '../engine/usage/usageService'
+import { createUsageService } from '../usage/usageService'
 import { join } from 'node:path'
 import { builtUsageWorker, defaultHome } from '../paths'
 import { createConfBackend } from '../store/confBackend'
@@ -34,7 +34,7 @@ export function createCliContext(io: CliIo): CliContext {
         (r.restoredFrom === 'backup' ? 'the last good backup was restored' : 'a new empty state was started'),
     ),
   )
-  const engine: Engine = createEngine({
+  const engine: Pool = createPool({
     store,
     clock: systemClock,
     notifier: stderrNotifier(io),

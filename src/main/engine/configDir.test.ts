@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../shared/errors'
 import { tempDir } from '../../../test/helpers/tempDir'
 import { resolveConfigDir } from './configDir'
-import { nodeFileSystem } from './nodePorts'
+import { nodeFileSystem } from '../system/nodePorts'
 import type { FileSystem } from './ports'
 
 function fsWithHome(home: string, cwd = home, uid: number | null = nodeFileSystem.uid()): FileSystem {

@@ -1,7 +1,7 @@
 import type { Account } from '../../shared/schemas/account'
 import type { Settings } from '../../shared/schemas/settings'
 import type { DeepReadonly } from '../../shared/readonly'
-import { blockProgress, blockWindowStartingAt } from './blocks'
+import { blockProgress, blockWindowStartingAt } from '../../shared/blocks'
 import type { AccountStanding, AccountStatus } from '../../shared/schemas/pool'
 import type { AccountUsage } from './ports'
 

@@ -1,8 +1,8 @@
 import { findAccount } from '../engine/accounts'
-import type { Engine } from '../engine'
+import type { Pool } from '../engine/pool'
 import { readLoginIdentity } from '../engine/identity'
 import type { FileSystem } from '../engine/ports'
-import type { UsageService } from '../engine/usage/usageService'
+import type { UsageService } from '../usage/usageService'
 import type { Handlers } from './router'
 
 /** Starting Claude Code in a terminal (the launcher issue); the shell supplies it. */
@@ -13,7 +13,7 @@ export interface LauncherPort {
 
 /** The contract's channels, each mapped to one engine call. */
 export function createHandlers(deps: {
-  engine: Engine
+  engine: Pool
   usage: UsageService
   fs: FileSystem
   launcher: LauncherPort

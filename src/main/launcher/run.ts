@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
 import { isAbsolute, resolve } from 'node:path'
-import type { Engine } from '../engine'
+import type { Pool } from '../engine/pool'
 import { readLoginIdentity } from '../engine/identity'
 import type { FileSystem } from '../engine/ports'
 import type { AccountView } from '../../shared/schemas/pool'
@@ -46,7 +46,7 @@ const API_KEY_VARIABLES = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'] as const
  * refused unless anyAccount — silently starting a fresh conversation elsewhere would lose its context.
  */
 export async function chooseForRun(
-  engine: Engine,
+  engine: Pool,
   options: RunOptions,
   cwd: string,
 ): Promise<{ account: AccountView; notice: string | null }> {
@@ -81,7 +81,7 @@ export async function chooseForRun(
 }
 
 /** `auth-pool run`: Claude Code on the chosen account, with the terminal's stdio; resolves to the exit code. */
-export async function runClaude(engine: Engine, fs: FileSystem, options: RunOptions, io: RunIo): Promise<number> {
+export async function runClaude(engine: Pool, fs: FileSystem, options: RunOptions, io: RunIo): Promise<number> {
   const cwd = options.cwd ? (isAbsolute(options.cwd) ? options.cwd : resolve(options.cwd)) : process.cwd()
   if (!fs.stat(cwd)?.isDirectory) throw new LaunchError(`--cwd ${cwd} is not a directory`, 2)
   const claude = resolveClaude((await engine.settings()).claudePath, io.env)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { dirname } from 'node:path'
-import { writeFileAtomicMakingFolder } from './atomicFile'
+import { writeFileAtomicMakingFolder } from '../system/atomicFile'
 import { StoreIoError } from './errors'
 import { StateDocumentSchema } from '../../shared/schemas/state'
 import { fingerprintOnce } from './schemaFingerprint'

@@ -3,7 +3,7 @@ import type { StateDocument } from '../../shared/schemas/state'
 import { digestOf } from './backend'
 import type { Change } from './validateChange'
 import { copyRecord } from './records'
-import { makingFolder } from './atomicFile'
+import { makingFolder } from '../system/atomicFile'
 
 /**
  * What one commit changed, beside the state file: a process whose cached document is the commit's base

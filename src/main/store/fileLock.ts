@@ -15,6 +15,9 @@ import {
 import { basename, dirname, join } from 'node:path'
 import { hostname } from 'node:os'
 import { StoreLockedError } from './errors'
+import { processIsAlive } from '../system/processes'
+
+export { processIsAlive }
 
 export interface FileLockOptions {
   /** Give up after this long (ms). */
@@ -49,16 +52,6 @@ export interface LockHandle {
 }
 
 const HOST = hostname()
-
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 interface LockOwner {
   readonly pid: number

@@ -11,7 +11,7 @@ import { ReportedError } from '../../shared/errors'
 import type { ErrorValue } from '../../shared/result'
 import type { StateDocument, StateDraft } from '../../shared/schemas/state'
 import type { DeepReadonly } from '../../shared/readonly'
-import { makingFolder, modifiedAt, writeFileAtomicMakingFolder, writeFileDirect } from './atomicFile'
+import { makingFolder, modifiedAt, writeFileAtomicMakingFolder, writeFileDirect } from '../system/atomicFile'
 import { digestOf } from './backend'
 
 /** An operation other processes may run on this one's behalf: it must be described by plain data. */

@@ -12,7 +12,7 @@ import {
   type StateDraft,
 } from '../../shared/schemas/state'
 import { DEFAULT_SETTINGS } from '../../shared/schemas/settings'
-import { modifiedAt, removeStaleTempFiles, writeFileAtomic } from './atomicFile'
+import { modifiedAt, removeStaleTempFiles, writeFileAtomic } from '../system/atomicFile'
 import { schemaFingerprint, STATE_HEAD, UNPARSEABLE, VERIFIED, type DocumentBackend } from './backend'
 import { CorruptStateError, StoreIoError } from './errors'
 import { acquireFileLockUnlessDone, processIsAlive, type FileLockOptions, type LockHandle } from './fileLock'

@@ -8,8 +8,8 @@ import { accountDir, testEngine } from '../../../../test/helpers/enginePorts'
 import { FakeClock } from '../../../../test/helpers/fakeClock'
 import { appendLines, assistantLine, subscriptionLimitLine } from '../../../../test/helpers/transcripts'
 import { tempDir } from '../../../../test/helpers/tempDir'
-import type { Engine } from '..'
-import { createUsageService } from '../usage/usageService'
+import type { Pool } from '../pool'
+import { createUsageService } from '../../usage/usageService'
 
 const HOUR = 3_600_000
 
@@ -105,7 +105,7 @@ describe('usage thresholds', () => {
 
 describe('limits, forecast and logins', () => {
   /** An engine on the real usage service at 10:00 UTC, with `work-max` (as given) and a `personal` account. */
-  async function withRealUsage(workMax: Partial<Parameters<Engine['addAccount']>[0]>) {
+  async function withRealUsage(workMax: Partial<Parameters<Pool['addAccount']>[0]>) {
     const clock = new FakeClock(Date.parse('2026-11-27T10:00:00Z'))
     const configDir = accountDir('work-max')
     const usage = createUsageService({ indexDir: join(tempDir(), 'index'), now: () => clock.now().getTime() })

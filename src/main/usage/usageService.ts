@@ -2,15 +2,15 @@ import { existsSync, watch, type FSWatcher } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { join } from 'node:path'
-import type { PricingOverrides } from '../../../shared/schemas/pricing'
-import { Emitter } from '../emitter'
-import type { AccountUsage, UsageSource } from '../ports'
+import type { PricingOverrides } from '../../shared/schemas/pricing'
+import { Emitter } from '../../shared/emitter'
+import type { AccountUsage, UsageSource } from '../engine/ports'
 import { buildIndex, claimNext, type BuildRequest } from './buildIndex'
 import { AccountLedger, type FileState } from './ledger'
 import { createPriceBook, type PriceBook } from './pricing'
 import { accountUsageOf, summarizeAt, totalsBetween, weekUnderBudgetAt } from './summary'
 import { watchTree, type TreeChange, type TreeWatcher } from './treeWatcher'
-import type { Diagnostics, UsageSummary } from '../../../shared/schemas/usage'
+import type { Diagnostics, UsageSummary } from '../../shared/schemas/usage'
 
 export interface UsageAccount {
   readonly id: string
@@ -45,7 +45,7 @@ export interface UsageServiceOptions {
   readonly workerScript?: URL
 }
 
-export type { Diagnostics } from '../../../shared/schemas/usage'
+export type { Diagnostics } from '../../shared/schemas/usage'
 
 /** Summaries are recomputed when entries change, or when time moves on by this much. */
 const SUMMARY_TTL_MS = 10_000

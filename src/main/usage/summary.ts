@@ -1,15 +1,15 @@
-import { BLOCK_MS, blockWindowStartingAt, groupIntoBlocks, isBlockActive } from '../blocks'
-import type { AccountUsage } from '../ports'
+import { BLOCK_MS, blockWindowStartingAt, groupIntoBlocks, isBlockActive } from '../../shared/blocks'
+import type { AccountUsage } from '../engine/ports'
 import type { EntryTable } from './entryTable'
 import type { LimitHit } from './ledger'
 import type { PriceBook } from './pricing'
-import type { Price } from '../../../shared/schemas/pricing'
-import type { BlockReport, CurrentBlock, Tokens, UsageSummary } from '../../../shared/schemas/usage'
+import type { Price } from '../../shared/schemas/pricing'
+import type { BlockReport, CurrentBlock, Tokens, UsageSummary } from '../../shared/schemas/usage'
 
 const DAY_MS = 24 * 3_600_000
 const WEEK_MS = 7 * DAY_MS
 
-export type { BlockReport, CurrentBlock, Tokens, UsageSummary } from '../../../shared/schemas/usage'
+export type { BlockReport, CurrentBlock, Tokens, UsageSummary } from '../../shared/schemas/usage'
 
 /** One row's cost: the columnar twin of pricing.ts's costUsd, without building an object per row. */
 function rowCostUsd(table: EntryTable, row: number, price: Price): number {

@@ -1,4 +1,4 @@
-import type { PricingOverrides } from '../../../shared/schemas/pricing'
+import type { PricingOverrides } from '../../shared/schemas/pricing'
 import { AccountLedger } from './ledger'
 import { createPriceBook, type PriceBook } from './pricing'
 

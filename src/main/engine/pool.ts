@@ -17,7 +17,7 @@ import {
   type AllocationRequest,
 } from './allocation'
 import { allocationFingerprint } from './allocationFingerprint'
-import { Emitter } from './emitter'
+import { Emitter } from '../../shared/emitter'
 import { AllocationSchema, type AccountView, type Metrics, type PoolStatus } from '../../shared/schemas/pool'
 import { effectiveBudgets, standingOf, type AccountStanding } from './health'
 import type { AccountUsage, EnginePorts, PoolNotification } from './ports'
@@ -33,7 +33,7 @@ type Doc = DeepReadonly<StateDocument>
 
 export type { AccountView, PoolStatus } from '../../shared/schemas/pool'
 
-export type EngineMetrics = Metrics
+export type PoolMetrics = Metrics
 
 const AllocateInputSchema = z.object({
   cwd: z.string().min(1).nullish(),
@@ -54,10 +54,10 @@ function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S
   return result.data
 }
 
-export type Engine = ReturnType<typeof createEngine>
+export type Pool = ReturnType<typeof createPool>
 
 /** The pool: every operation is one store transaction; it sees the world only through its ports. */
-export function createEngine(ports: EnginePorts) {
+export function createPool(ports: EnginePorts) {
   const { store, clock, fs } = ports
   const newId = ports.newId ?? randomUUID
   const didChangeAccounts = new Emitter<void>()
@@ -430,7 +430,7 @@ export function createEngine(ports: EnginePorts) {
       scheduler.start()
     },
 
-    metrics(): EngineMetrics {
+    metrics(): PoolMetrics {
       return { ...counters, reconcile: { ...reconcileCounters }, store: store.metrics?.() ?? null }
     },
   }

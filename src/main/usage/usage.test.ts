@@ -20,8 +20,8 @@ import {
   limitLine,
   subscriptionLimitLine,
   userLine,
-} from '../../../../test/helpers/transcripts'
-import { tempDir } from '../../../../test/helpers/tempDir'
+} from '../../../test/helpers/transcripts'
+import { tempDir } from '../../../test/helpers/tempDir'
 import { AccountLedger } from './ledger'
 import { LineReader } from './lineReader'
 import { costUsd, createPriceBook, PRICES } from './pricing'
@@ -871,7 +871,7 @@ describe('summary', () => {
 
 describe('fast line parsing', () => {
   it('agrees with full JSON parsing on every line of a generated corpus', async () => {
-    const { generateCorpus } = await import('../../../../bench/corpus')
+    const { generateCorpus } = await import('../../../bench/corpus')
     const { readdirSync, readFileSync } = await import('node:fs')
     const root = tempDir('fast-')
     const [dir] = generateCorpus({ root, accounts: 1, bytesPerAccount: 2_000_000, seed: 3 })

@@ -1,4 +1,4 @@
-import type { Price, PricingOverrides } from '../../../shared/schemas/pricing'
+import type { Price, PricingOverrides } from '../../shared/schemas/pricing'
 
 /**
  * Prices per million tokens. Opus 5.x is not in the published list we started from; its figures were

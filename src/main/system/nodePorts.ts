@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { processIsAlive } from '../store/fileLock'
-import type { Clock, FileSystem, ProcessRunner } from './ports'
+import { processIsAlive } from './processes'
+import type { Clock, FileSystem, ProcessRunner } from '../engine/ports'
 
 /** The real clock: wall time and Node's timers. */
 export const systemClock: Clock = {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, sep } from 'node:path'
-import { removeStaleTempFiles, writeFileAtomic } from '../../store/atomicFile'
+import { removeStaleTempFiles, writeFileAtomic } from '../system/atomicFile'
 import { EntryTable } from './entryTable'
 import { LineReader, type LineHandler } from './lineReader'
 import { LineRecord, readTranscriptLine } from './transcriptLine'
