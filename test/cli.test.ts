@@ -1,8 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createConfBackend } from '../src/main/store/confBackend'
-import { createStateStore } from '../src/main/store/stateStore'
 import { CLI, runCli } from './helpers/processes'
 import { tempDir } from './helpers/tempDir'
 
@@ -55,18 +53,6 @@ describe('auth-pool command line', () => {
     const status = JSON.parse((await cli('status', '--json')).stdout)
     expect(status.accounts[0].activeSessions).toBe(0)
     expect((await cli('accounts', 'list')).stdout).toMatch(/^work \(max5\) — 5h 0% · week 0%/)
-  })
-
-  it('writes state the source trusts: the build carries the schema fingerprint the source computes', async () => {
-    // The bundles get the fingerprint from the build (electron.vite.config.ts); the tests and workers
-    // run from source compute it. Were they to differ, each would validate the other's files in full
-    // every time (correct, but the cost the digest exists to save).
-    const { root, env, cli } = setup()
-    mkdirSync(join(root, 'a'))
-    expect((await cli('accounts', 'add', '--name', 'a', '--config-dir', join(root, 'a'))).code).toBe(0)
-    const store = createStateStore({ backend: createConfBackend(env.AUTH_POOL_HOME) })
-    expect((await store.read()).accounts.map((a) => a.name)).toEqual(['a'])
-    expect(store.metrics().verifiedReads).toBe(1)
   })
 
   it('exits 2 with a message naming the field for invalid input, and 2 for bad usage', async () => {
@@ -124,16 +110,19 @@ describe('auth-pool command line', () => {
     expect(result.stderr).toMatch(/off: disabled/)
   })
 
-  it('moves a corrupt state file aside, restores the backup and tells the user', async () => {
+  it('moves a corrupt state file aside, restores the last good generation and tells the user', async () => {
     const { root, env, cli } = setup()
+    mkdirSync(join(root, 'lost'))
     await cli('accounts', 'add', '--name', 'keep', '--config-dir', root)
+    await cli('accounts', 'add', '--name', 'lost', '--config-dir', join(root, 'lost'))
     writeFileSync(join(env.AUTH_POOL_HOME, 'state.json'), '{"version":1,"revision":')
     const result = await cli('accounts', 'list')
     expect(result.code).toBe(0)
     expect(result.stderr).toMatch(
-      /state file was unreadable .* moved to .*state\.json\.corrupt-.* last good backup was restored/,
+      /state file was unusable \(not valid JSON .*\); it was moved to .*state\.json\.corrupt-.* and the last good generation \(.*state\.json\.bak\.1\) restored/,
     )
     expect(result.stdout).toMatch(/^keep /)
+    expect(result.stdout).not.toMatch(/lost/) // the one commit lost: the one the corrupt file held
     expect(readdirSync(env.AUTH_POOL_HOME).some((n) => n.startsWith('state.json.corrupt-'))).toBe(true)
   })
 })

@@ -2,11 +2,10 @@
 // `ulimit -f`) fails a write the way a full disk does, first short, then with an error (EFBIG there,
 // ENOSPC on a full disk). Nothing may be left half-written, and a failure after a commit may not undo it.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { StateDocumentSchema } from '../src/shared/schemas/state'
-import { createConfBackend } from '../src/main/store/confBackend'
 import { createStateStore } from '../src/main/store/stateStore'
 import { StoreIoError } from '../src/main/store/errors'
 import { CLI, ROOT, runCli } from './helpers/processes'
@@ -48,50 +47,30 @@ describe.skipIf(process.platform === 'win32')('a write that does not fit (a full
     expect(readFileSync(path).length).toBe(64 * 1024)
   })
 
-  it('rejects a commit that does not fit, keeps the last commit intact and trusted, and commits again once it fits', async () => {
+  it('rejects a commit that does not fit, keeps the last commit and its generations intact, and commits again once it fits', async () => {
     const home = join(tempDir(), 'home')
-    const store = createStateStore({ backend: createConfBackend(home) })
+    const store = createStateStore({ home })
+    await store.transact((d) => void (d.settings.rebalanceIntervalSec = 41))
     await store.transact((d) => void (d.settings.rebalanceIntervalSec = 42))
     const before = readFileSync(join(home, 'state.json'), 'utf8')
+    const generation = readFileSync(join(home, 'state.json.bak.1'), 'utf8')
     expect(before.length).toBeLessThan(8 * 1024)
 
     const [outcome] = underLimit(8, home, 'commit')
     expect(outcome).toEqual({ error: 'STORE_IO' }) // EFBIG, as a StoreIoError
-    // conf's own writer made one write call and renamed the short file it left into place: a truncated
-    // state file the next load found corrupt (and restored from an older backup).
     expect(readFileSync(join(home, 'state.json'), 'utf8')).toBe(before)
+    expect(readFileSync(join(home, 'state.json.bak.1'), 'utf8')).toBe(generation)
+    expect(existsSync(join(home, 'state.json.bak.2'))).toBe(false)
     expect(leftovers(home)).toEqual([])
 
-    const next = createStateStore({ backend: createConfBackend(home) })
-    expect((await next.read()).revision).toBe(1)
-    expect(next.metrics()).toMatchObject({ verifiedReads: 1, recoveries: 0 })
+    const recoveries: unknown[] = []
+    const next = createStateStore({ home, onRecover: (r) => recoveries.push(r) })
+    expect((await next.read()).revision).toBe(2)
+    expect(recoveries).toEqual([])
     expect(underLimit(1024, home, 'commit')[0]).toEqual({ ok: true })
     const doc = StateDocumentSchema.parse(JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')))
-    expect(doc).toMatchObject({ revision: 2, settings: { rebalanceIntervalSec: 42 } })
+    expect(doc).toMatchObject({ revision: 3, settings: { rebalanceIntervalSec: 42 } })
     expect(doc.recoveries).toHaveLength(40)
-  })
-
-  it('keeps a commit whose backup could not be written, says so, and backs up again at the next one', async () => {
-    const home = join(tempDir(), 'home')
-    const store = createStateStore({ backend: createConfBackend(home), backupIntervalMs: 0 })
-    await store.transact((d) => void (d.settings.rebalanceIntervalSec = 10))
-    // Something that cannot be replaced by a file where the backup goes: its rename fails.
-    const backup = join(home, 'state.json.bak')
-    const blocked = join(backup, 'in-the-way')
-    rmSync(backup)
-    mkdirSync(blocked, { recursive: true })
-    await expect(store.transact((d) => void (d.settings.rebalanceIntervalSec = 20))).resolves.toBeUndefined()
-    expect(JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')).settings.rebalanceIntervalSec).toBe(20)
-    expect(store.metrics()).toMatchObject({
-      backupFailures: 1,
-      backupError: expect.stringMatching(/EISDIR|ENOTEMPTY|EEXIST/),
-    })
-    expect(leftovers(home)).toEqual([])
-    // Once the way is clear, the next commit writes the backup and the error goes.
-    rmSync(backup, { recursive: true })
-    await store.transact((d) => void (d.settings.rebalanceIntervalSec = 30))
-    expect(JSON.parse(readFileSync(backup, 'utf8')).settings.rebalanceIntervalSec).toBe(30)
-    expect(store.metrics()).toMatchObject({ backupFailures: 1, backupError: null })
   })
 
   it('tells the command-line user what failed and what to do, exit 1, with nothing changed or left behind', async () => {
@@ -101,7 +80,7 @@ describe.skipIf(process.platform === 'win32')('a write that does not fit (a full
     const env = { ...process.env, AUTH_POOL_HOME: home, HOME: root }
     expect((await runCli(['accounts', 'add', '--name', 'a', '--config-dir', join(root, 'a')], env)).code).toBe(0)
     const before = readFileSync(join(home, 'state.json'), 'utf8')
-    // 1 kB: the request file fits, the state file (about 1.5 kB) does not.
+    // 1 kB: the state file (about 1.5 kB) does not fit.
     const allocate = nodeUnderLimit(1, [CLI, 'allocate', '--json'], env)
     expect(allocate.status).toBe(1)
     expect(JSON.parse(allocate.stdout).error).toEqual({
@@ -113,7 +92,6 @@ describe.skipIf(process.platform === 'win32')('a write that does not fit (a full
     expect(allocate.stderr).toMatch(/^auth-pool: could not use the state folder/)
     expect(readFileSync(join(home, 'state.json'), 'utf8')).toBe(before)
     expect(leftovers(home)).toEqual([])
-    expect(readdirSync(join(home, 'state.json.req'))).toEqual([])
   })
 
   it('says what to do for each way a file system refuses, and leaves other errors alone', () => {

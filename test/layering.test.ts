@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..')
@@ -17,7 +17,36 @@ const importsOf = (file: string) =>
     (m) => m[1]!,
   )
 
+/** The folders (under src/) a non-test file of each layer may import from, besides packages. */
+const ALLOWED: Record<string, readonly string[]> = {
+  'main/engine': ['main/engine', 'shared'],
+  'main/store': ['main/store', 'main/system', 'shared'],
+  // The usage service implements the engine's UsageSource port, and sees nothing else of it.
+  'main/usage': ['main/usage', 'main/system', 'shared', 'main/engine/ports'],
+  'main/system': ['main/system', 'main/engine/ports', 'shared'],
+  shared: ['shared'],
+}
+
 describe('layering', () => {
+  it('keeps each layer to its own folders: the engine sees neither the store nor the usage service', () => {
+    const offenders: string[] = []
+    for (const [layer, allowed] of Object.entries(ALLOWED))
+      for (const file of filesUnder(join(root, 'src', layer)).filter((f) => !/\.test\.tsx?$/.test(f)))
+        for (const spec of importsOf(file).filter((m) => m.startsWith('.'))) {
+          const target = relative(join(root, 'src'), resolve(dirname(file), spec))
+          if (!allowed.some((a) => target === a || target.startsWith(`${a}/`)))
+            offenders.push(`${relative(root, file)} imports ${target}`)
+        }
+    expect(offenders).toEqual([])
+  })
+
+  it('detects an import across layers when there is one (the check itself works)', () => {
+    const cli = importsOf(join(root, 'src/main/cli/main.ts')).map((m) =>
+      relative(join(root, 'src'), resolve(join(root, 'src/main/cli'), m)),
+    )
+    expect(cli).toContain('main/store/stateStore')
+  })
+
   it('keeps Electron out of the engine, the store, the CLI and src/shared', () => {
     const offenders = ['src/main/engine', 'src/main/store', 'src/main/cli', 'src/shared']
       .flatMap((dir) => filesUnder(join(root, dir)))

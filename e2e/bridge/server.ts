@@ -7,7 +7,6 @@ import { createServer, type ServerResponse } from 'node:http'
 import { extname, join, normalize } from 'node:path'
 import { createAppCore } from '../../src/main/appCore'
 import { createTerminalLauncher } from '../../src/main/shell/launcherPort'
-import { createConfBackend } from '../../src/main/store/confBackend'
 import { createStateStore } from '../../src/main/store/stateStore'
 import { CONTENT_SECURITY_POLICY } from '../../src/main/shell/security'
 import { CHANNELS, EVENTS } from '../../src/shared/ipc/channels'
@@ -18,7 +17,7 @@ if (!home || !rendererDir) throw new Error('usage: server.ts <home> <rendererDir
 const BRIDGE = { id: 0, url: 'bridge', isTopFrame: true }
 const core = createAppCore({
   home,
-  store: createStateStore({ backend: createConfBackend(home) }),
+  store: createStateStore({ home: home }),
   // Headless: notifications are printed, as the CLI does.
   notifier: { notify: async (n) => void process.stderr.write(`notification: ${n.title}: ${n.body}\n`) },
   launcher: createTerminalLauncher({

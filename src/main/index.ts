@@ -1,5 +1,4 @@
 import { app, dialog, ipcMain, Notification } from 'electron'
-import Store from 'electron-store'
 import { join } from 'node:path'
 import { clockTime } from '../shared/format'
 import { createAppCore } from './appCore'
@@ -11,7 +10,6 @@ import { createTerminalLauncher } from './shell/launcherPort'
 import { createNativeNotifier } from './shell/nativeNotifier'
 import { createTrayController } from './shell/tray'
 import type { TrayCommand } from './shell/trayMenu'
-import { openConfBackend } from './store/backend'
 import { createStateStore } from './store/stateStore'
 
 // Composition root: builds ports, engine and shell, and wires events. Behaviour lives elsewhere.
@@ -30,7 +28,14 @@ void app
     const core = createAppCore({
       home,
       store: createStateStore({
-        backend: openConfBackend(home, (options) => new Store<Record<string, unknown>>(options)),
+        home,
+        lock: { command: 'Auth Pool (tray app)' },
+        // The state file was unusable: say what was restored, once, where the user sees it.
+        onRecover: (r) =>
+          new Notification({
+            title: r.backup ? 'Auth Pool restored its state from a backup' : 'Auth Pool started with an empty pool',
+            body: `${r.reason}${r.movedAsideTo ? `; the unusable file is kept at ${r.movedAsideTo}` : ''}`,
+          }).show(),
       }),
       notifier: createNativeNotifier({
         isSupported: () => Notification.isSupported(),

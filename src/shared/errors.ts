@@ -94,7 +94,13 @@ export class ReportedError extends PoolError {
 export function toErrorValue(error: unknown): ErrorValue {
   if (error instanceof PoolError) return error.toValue()
   const code = (error as { code?: unknown })?.code
-  if (code === 'STORE_LOCKED' || code === 'STORE_VERSION' || code === 'STORE_IO')
+  if (
+    code === 'STORE_LOCKED' ||
+    code === 'STORE_VERSION' ||
+    code === 'STORE_IO' ||
+    code === 'STORE_REFUSED' ||
+    code === 'STORE_CORRUPT'
+  )
     return { code, message: (error as Error).message }
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }
 }

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_VERSION'
   | 'STORE_IO'
+  | 'STORE_REFUSED'
+  | 'STORE_CORRUPT'
   | 'UNKNOWN_CHANNEL'
   | 'FORBIDDEN'
   | 'INTERNAL'

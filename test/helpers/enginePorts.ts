@@ -2,7 +2,6 @@ import { join } from 'node:path'
 import { createPool } from '../../src/main/engine/pool'
 import { nodeFileSystem, nodeProcesses } from '../../src/main/system/nodePorts'
 import { NO_USAGE, type AccountUsage, type EnginePorts, type PoolNotification } from '../../src/main/engine/ports'
-import { createConfBackend } from '../../src/main/store/confBackend'
 import { createStateStore } from '../../src/main/store/stateStore'
 import { FakeClock } from './fakeClock'
 import { tempDir } from './tempDir'
@@ -10,7 +9,7 @@ import { tempDir } from './tempDir'
 /** A real engine on a real store in a temp dir; usage figures are set per account id by the test. */
 export function testEngine(overrides: Partial<EnginePorts> = {}) {
   const home = overrides.store ? '' : join(tempDir(), 'home')
-  const store = overrides.store ?? createStateStore({ backend: createConfBackend(home) })
+  const store = overrides.store ?? createStateStore({ home: home })
   const clock = (overrides.clock as FakeClock | undefined) ?? new FakeClock()
   const usage = new Map<string, Partial<AccountUsage>>()
   const notifications: PoolNotification[] = []

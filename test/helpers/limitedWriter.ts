@@ -1,8 +1,7 @@
 // Runs one write of Auth Pool's in a process whose files may not grow past a limit (RLIMIT_FSIZE, set by
 // the caller with `ulimit -f`): the way a full disk fails a write, first short, then with an error.
 // Usage: node --import tsx limitedWriter.ts <home> commit | <path> atomic <bytes>
-// Prints one JSON line: {"ok":true} or {"error":"<code>"}, then {"metrics":…} for a commit.
-import { createConfBackend } from '../../src/main/store/confBackend'
+// Prints one JSON line: {"ok":true} or {"error":"<code>"}.
 import { createStateStore } from '../../src/main/store/stateStore'
 import { writeFileAtomic } from '../../src/main/system/atomicFile'
 
@@ -18,7 +17,7 @@ if (mode === 'atomic') {
     report({ error: codeOf(error) })
   }
 } else if (mode === 'commit') {
-  const store = createStateStore({ backend: createConfBackend(target!), backupIntervalMs: 0 })
+  const store = createStateStore({ home: target! })
   try {
     // About 12 kB more than the file holds now.
     await store.transact((d) => {
@@ -28,6 +27,7 @@ if (mode === 'atomic') {
           reason: `filler ${i} `.repeat(25),
           movedAsideTo: `/nowhere/${i}`,
           restoredFrom: 'empty',
+          backup: null,
         })
       d.recoveries = d.recoveries.slice(-50)
     })
@@ -35,7 +35,6 @@ if (mode === 'atomic') {
   } catch (error) {
     report({ error: codeOf(error) })
   }
-  report({ metrics: store.metrics() })
 } else {
   process.stderr.write('usage: limitedWriter.ts <home> commit | <path> atomic <bytes>\n')
   process.exit(2)

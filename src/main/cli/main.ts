@@ -6,7 +6,6 @@ import type { Notifier } from '../engine/ports'
 import { createUsageService } from '../usage/usageService'
 import { join } from 'node:path'
 import { builtUsageWorker, defaultHome } from '../paths'
-import { createConfBackend } from '../store/confBackend'
 import { createStateStore } from '../store/stateStore'
 import { UsageError } from './args'
 import { LaunchError, type RunIo } from '../launcher/run'
@@ -21,19 +20,33 @@ const stderrNotifier = (io: CliIo): Notifier => ({
   notify: async (n) => io.stderr(`auth-pool: ${n.title}: ${n.body}`),
 })
 
-export function createCliContext(io: CliIo): CliContext {
+/** How long a command waits for a live process holding the state lock: AUTH_POOL_LOCK_WAIT seconds, or 30. */
+function lockWaitMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.AUTH_POOL_LOCK_WAIT)
+  return env.AUTH_POOL_LOCK_WAIT && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 30_000
+}
+
+export function createCliContext(io: CliIo, commandName = 'command'): CliContext {
   const home = defaultHome(io.env)
-  const store = createStateStore({ backend: createConfBackend(home) })
+  const store = createStateStore({
+    home,
+    lock: {
+      command: `auth-pool ${commandName}`,
+      timeoutMs: lockWaitMs(io.env),
+      onWait: (holder) =>
+        io.stderr(`auth-pool: waiting for process ${holder.pid} (${holder.command}), which holds the state lock`),
+    },
+    onRecover: (r) =>
+      io.stderr(
+        `auth-pool: the state file was unusable (${r.reason})` +
+          (r.movedAsideTo ? `; it was moved to ${r.movedAsideTo}` : '') +
+          (r.backup ? ` and the last good generation (${r.backup}) restored` : ' and a new empty pool started'),
+      ),
+  })
   const usage = createUsageService({
     indexDir: join(home, 'usage-index'),
     workerScript: builtUsageWorker(import.meta.url),
   })
-  store.onDidRecover((r) =>
-    io.stderr(
-      `auth-pool: the state file was unreadable (${r.reason}); it was moved to ${r.movedAsideTo} and ` +
-        (r.restoredFrom === 'backup' ? 'the last good backup was restored' : 'a new empty state was started'),
-    ),
-  )
   const engine: Pool = createPool({
     store,
     clock: systemClock,
@@ -63,9 +76,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0
   }
   try {
-    const { command, rest } = resolveCommand(argv)
+    const { name, command, rest } = resolveCommand(argv)
     const args = parseCommandArgs(command, rest)
-    const context = createCliContext(io)
+    const context = createCliContext(io, name)
     context.usage.setPricing((await context.engine.settings()).pricing)
     await context.prime()
     const output = await command.run(context, args)

@@ -16,9 +16,8 @@ import {
   type AllocationReason,
   type AllocationRequest,
 } from './allocation'
-import { allocationFingerprint } from './allocationFingerprint'
 import { Emitter } from '../../shared/emitter'
-import { AllocationSchema, type AccountView, type Metrics, type PoolStatus } from '../../shared/schemas/pool'
+import { type AccountView, type Metrics, type PoolStatus } from '../../shared/schemas/pool'
 import { effectiveBudgets, standingOf, type AccountStanding } from './health'
 import type { AccountUsage, EnginePorts, PoolNotification } from './ports'
 import { reconcileInDraft, type ReconcileOutcome } from './reconcile'
@@ -39,13 +38,6 @@ const AllocateInputSchema = z.object({
   cwd: z.string().min(1).nullish(),
   account: z.string().min(1).nullish(),
   pid: z.number().int().positive().nullish(),
-})
-
-/** An allocation request as another process wrote it (already checked there, checked again here). */
-const RemoteAllocateSchema = z.object({
-  cwd: z.string().min(1).nullable(),
-  account: z.string().min(1).nullable(),
-  pid: z.number().int().positive().nullable(),
 })
 
 function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
@@ -90,14 +82,6 @@ export function createPool(ports: EnginePorts) {
     const drawId = () => (first ? ((first = false), id) : newId())
     return allocateInDraft(d, standings(d, now), wanted, now, drawId, () => counters.sessionIdCollisions++)
   }
-
-  store.defineOperation?.<AllocationRequest, Allocation>('allocate', {
-    parseInput: (input) => parseOrThrow(RemoteAllocateSchema, input),
-    run: (d, wanted, id, at) => allocateHere(d, wanted, id, at),
-    applied: (doc, id) => id in doc.sessions,
-    parseValue: (value) => AllocationSchema.parse(value),
-    fingerprint: allocationFingerprint,
-  })
 
   function view(doc: Doc, now: Date): AccountView[] {
     const all = standings(doc, now)
@@ -319,10 +303,7 @@ export function createPool(ports: EnginePorts) {
       const cwd = request.cwd ? absoluteFolder(request.cwd) : null
       const wanted: AllocationRequest = { cwd, account: request.account ?? null, pid: request.pid ?? null }
       const id = newId()
-      // Through submit, a process that holds the lock first may record it in its own commit.
-      const allocation = store.submit
-        ? await store.submit<Allocation>('allocate', id, wanted, clock.now())
-        : await store.transact((d) => allocateHere(d, wanted, id, clock.now()))
+      const allocation = await store.transact((d) => allocateHere(d, wanted, id, clock.now()))
       counters.allocations++
       didChangeSessions.fire()
       return allocation
@@ -431,7 +412,7 @@ export function createPool(ports: EnginePorts) {
     },
 
     metrics(): PoolMetrics {
-      return { ...counters, reconcile: { ...reconcileCounters }, store: store.metrics?.() ?? null }
+      return { ...counters, reconcile: { ...reconcileCounters } }
     },
   }
 }

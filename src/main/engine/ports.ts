@@ -1,16 +1,9 @@
-import type { Snapshot, StoreMetrics } from '../store/stateStore'
-import type { StoreOperation } from '../store/requests'
-import type { StateDraft } from '../../shared/schemas/state'
+import type { Snapshot, StateDraft } from '../../shared/schemas/state'
 
-/** The state document, transactionally. Implemented by `createStateStore`. */
+/** The state document, transactionally: every change is one call of `transact`. */
 export interface Store {
   transact<T>(fn: (draft: StateDraft) => T): Promise<T>
   read(): Promise<Snapshot>
-  /** Cache and commit counters, where the store keeps them. */
-  metrics?(): StoreMetrics
-  /** Group commit across processes, where the store offers it (see store/requests.ts). */
-  defineOperation?<I, V>(kind: string, operation: StoreOperation<I, V>): void
-  submit?<V>(kind: string, id: string, input: unknown, at: Date): Promise<V>
 }
 
 export interface TimerHandle {

@@ -1,37 +1,49 @@
-/** The state file is held by another process for longer than we are willing to wait. */
+import type { LockHolder } from './stateLock'
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`
+
+/** A live process has held the state lock for longer than we are willing to wait. */
 export class StoreLockedError extends Error {
   readonly code = 'STORE_LOCKED' as const
-  constructor(
-    readonly lockPath: string,
-    readonly waitedMs: number,
-    readonly holder: string,
-  ) {
-    super(`the state file is locked by ${holder}; gave up after ${waitedMs} ms (lock: ${lockPath})`)
-    this.name = 'StoreLockedError'
+  constructor(lockPath: string, holder: LockHolder, onThisMachine: boolean) {
+    const who = `process ${holder.pid} (${holder.command})`
+    super(
+      onThisMachine
+        ? `${who} has held the state lock for ${seconds(Date.now() - holder.at)} and is still running; ` +
+            `it may be stopped (Ctrl-Z, a debugger, a sleeping laptop). Let it go on (fg, or kill -CONT ${holder.pid}) ` +
+            `or end it (kill ${holder.pid}), then try again`
+        : `${who} on ${holder.host} has held the state lock for ${seconds(Date.now() - holder.at)}; ` +
+            `if Auth Pool no longer runs there, delete ${lockPath} and try again`,
+    )
   }
 }
 
 /** The state file was written by a newer Auth Pool; it is left untouched. */
 export class StoreVersionError extends Error {
   readonly code = 'STORE_VERSION' as const
-  constructor(
-    readonly path: string,
-    readonly found: number,
-    readonly supported: number,
-  ) {
+  constructor(path: string, found: number, supported: number) {
     super(`${path} has schema version ${found}, but this Auth Pool understands up to ${supported}; update Auth Pool`)
-    this.name = 'StoreVersionError'
   }
 }
 
-/** A document that cannot be used: unparseable, or invalid against the schema. */
+/** A document that cannot be used: unparseable, not a state document, or invalid against the schema. */
 export class CorruptStateError extends Error {
+  readonly code = 'STORE_CORRUPT' as const
   constructor(
-    readonly path: string,
+    path: string,
     readonly reason: string,
   ) {
     super(`${path} is corrupt: ${reason}`)
-    this.name = 'CorruptStateError'
+  }
+}
+
+/** A state folder, file or lock that another user could control: never used. */
+export class StoreRefusedError extends Error {
+  readonly code = 'STORE_REFUSED' as const
+  constructor(path: string, reason: string) {
+    super(
+      `refusing to use ${path}: ${reason}. Auth Pool keeps its state only in files of your own; move it away, or set AUTH_POOL_HOME to a folder you own`,
+    )
   }
 }
 
@@ -47,6 +59,7 @@ const IO_ADVICE: Readonly<Record<string, string>> = {
   EDQUOT: 'your disk quota is used up; free some space and try again',
   EFBIG: 'the file would be larger than this system allows; free some space or raise the limit (ulimit -f)',
   EIO: 'the disk reported an error; check it',
+  ENAMETOOLONG: 'the path is longer than this system allows; set AUTH_POOL_HOME to a shorter one',
   // Not Auth Pool's, where its state goes: a file where a folder belongs, or the reverse.
   EEXIST: IN_THE_WAY,
   ENOTDIR: IN_THE_WAY,
@@ -66,7 +79,6 @@ export class StoreIoError extends Error {
     super(
       `could not use the state folder ${folder} (${ioError.message}); nothing was changed: ${IO_ADVICE[ioError.code!]}`,
     )
-    this.name = 'StoreIoError'
   }
 
   /** `error` as a StoreIoError when a file system refused the state folder; otherwise `error` itself. */

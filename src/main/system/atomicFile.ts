@@ -1,96 +1,59 @@
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs'
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import { processIsAlive } from './processes'
+
+export interface AtomicWriteOptions {
+  readonly mode?: number
+  /** fsync the file and its folder (false for caches, which a crash may lose). */
+  readonly durable?: boolean
+  /** Runs after every byte is on disk, just before the rename (the store rotates its backups there). */
+  readonly beforeRename?: () => void
+}
 
 /**
- * Writes a file the way a crash cannot half-write it: temp file, every byte written (a full disk or a
- * file-size limit makes a write fall short first, then fail: the error is thrown, never a short file
- * renamed in), fsync (unless a cache), rename. On failure the temp file is removed and `path` is left as
- * it was. `data` may come in parts, written one after the other (no copy into one buffer first).
+ * Writes a file the way a crash cannot half-write it: a temp file beside it (`<name>.tmp-<pid>-<random>`),
+ * every byte written (a full disk makes a write fall short first, then fail: the error is thrown, never a
+ * short file renamed in), fsync, rename, fsync of the folder so the rename itself survives a power cut.
+ * On failure the temp file is removed and `path` is left as it was. `data` may come in parts.
+ *
+ * Our own rather than write-file-atomic: that library neither syncs the folder nor names its temp files
+ * so that a later run can tell a dead writer's leftovers from a backup (see removeStaleTempFiles).
  */
 export function writeFileAtomic(
   path: string,
   data: string | Uint8Array | readonly Uint8Array[],
-  mode = 0o600,
-  fsync = true,
+  options: AtomicWriteOptions = {},
 ): void {
-  const temp = `${path}.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
-  const fd = openSync(temp, 'w', mode)
+  const durable = options.durable ?? true
+  const temp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
+  const fd = openSync(temp, 'wx', options.mode ?? 0o600)
   let renamed = false
   try {
     try {
-      // Given a descriptor, writeFileSync writes at its current position (the parts follow each other)
-      // and loops until every byte is written.
+      // Given a descriptor, writeFileSync writes at its current position and loops until every byte is written.
       if (Array.isArray(data)) for (const part of data) writeFileSync(fd, part)
       else writeFileSync(fd, data as string | Uint8Array)
-      if (fsync) fsyncSync(fd)
+      if (durable) fsyncSync(fd)
     } finally {
       closeSync(fd)
     }
+    options.beforeRename?.()
     renameSync(temp, path)
     renamed = true
   } finally {
     if (!renamed) unlinkQuietly(temp)
   }
+  if (durable) syncFolder(dirname(path))
 }
 
-/**
- * Runs `create`, which makes a file in `folder`; if the folder is not there (not made yet, or removed
- * meanwhile: ENOENT), makes it (owner-only) and runs `create` once more.
- */
-export function makingFolder<T>(folder: string, create: () => T): T {
+/** fsync of a folder, where the system allows one (Windows does not open folders). */
+function syncFolder(folder: string): void {
+  if (process.platform === 'win32') return
+  const fd = openSync(folder, 'r')
   try {
-    return create()
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    mkdirSync(folder, { recursive: true, mode: 0o700 })
-    return create()
-  }
-}
-
-/** As writeFileAtomic, for a file whose folder may not be there (see makingFolder). */
-export function writeFileAtomicMakingFolder(
-  path: string,
-  data: string | Uint8Array | readonly Uint8Array[],
-  mode = 0o600,
-  fsync = true,
-): void {
-  makingFolder(dirname(path), () => writeFileAtomic(path, data, mode, fsync))
-}
-
-/**
- * Writes a file in place (created or truncated, written, closed: no temp file, no rename), for files
- * whose readers verify them and take a torn one for none (answers carry a digest or fail to parse), or
- * whose existence is the message (an empty marker). The rename costs its caller 30–100 µs on this
- * project's machines, inside the lock for answers. On failure the file is removed.
- */
-export function writeFileDirect(path: string, data: string, mode = 0o600): void {
-  const fd = openSync(path, 'w', mode)
-  let written = false
-  try {
-    writeFileSync(fd, data) // loops until every byte is written
-    written = true
+    fsyncSync(fd)
   } finally {
     closeSync(fd)
-    if (!written) unlinkQuietly(path)
-  }
-}
-
-/** When the file at `path` was last modified (ms); 0, as old as can be, when it is not there (or cannot be looked at). */
-export function modifiedAt(path: string): number {
-  try {
-    return statSync(path).mtimeMs
-  } catch {
-    return 0
   }
 }
 
@@ -102,19 +65,30 @@ function unlinkQuietly(path: string): void {
   }
 }
 
-/** Removes temp files a killed writer left beside `path` (ours and conf's `atomically` both use `.tmp-`). */
-export function removeStaleTempFiles(path: string, olderThanMs: number): number {
+/**
+ * Removes the temp files a killed writer left beside `path` (`<name>.tmp-<pid>-…`, and whatever other
+ * `markers` the caller names the same way): those of processes that are gone, and any older than
+ * `olderThanMs`. Returns how many went.
+ */
+export function removeStaleTempFiles(
+  path: string,
+  olderThanMs: number,
+  markers: readonly string[] = ['.tmp-'],
+): number {
   const dir = dirname(path)
-  const prefix = `${basename(path)}.tmp-`
+  const name = basename(path)
   let removed = 0
-  for (const name of readdirSync(dir)) {
-    if (!name.startsWith(prefix)) continue
-    const full = join(dir, name)
+  for (const entry of readdirSync(dir)) {
+    if (!entry.startsWith(name)) continue
+    const marker = markers.find((m) => entry.includes(m, name.length))
+    if (!marker) continue
+    const pid = Number(entry.slice(entry.indexOf(marker, name.length) + marker.length).split('-')[0])
+    const full = join(dir, entry)
     try {
-      if (Date.now() - statSync(full).mtimeMs > olderThanMs) {
-        unlinkSync(full)
-        removed++
-      }
+      const old = Date.now() - statSync(full).mtimeMs > olderThanMs
+      if (!old && Number.isInteger(pid) && pid > 0 && processIsAlive(pid)) continue // still being written
+      unlinkSync(full)
+      removed++
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
     }

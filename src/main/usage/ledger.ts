@@ -383,7 +383,7 @@ export class AccountLedger {
       this.swept = true
     }
     // A cache: no fsync. A torn index fails its checks on load and costs one rebuild.
-    writeFileAtomic(this.indexPath, parts, 0o600, false)
+    writeFileAtomic(this.indexPath, parts, { durable: false })
     this.dirty = false
   }
 

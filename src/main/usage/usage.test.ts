@@ -502,7 +502,7 @@ describe('usage service', () => {
     appendLines(transcript, [assistantLine({ time: at(0), messageId: 'a', requestId: 'a', input: 10 })])
     const indexPath = AccountLedger.indexPathFor(indexDir, configDir)
     const stale = `${indexPath}.tmp-123-456-abcdef`
-    const fresh = `${indexPath}.tmp-123-789-ghijkl` // perhaps another process writing right now
+    const fresh = `${indexPath}.tmp-${process.ppid}-ghijkl` // a live process, perhaps writing right now
     writeFileSync(stale, 'half an index')
     writeFileSync(fresh, 'half an index')
     utimesSync(stale, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000))

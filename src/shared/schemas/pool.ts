@@ -76,7 +76,7 @@ export type Allocation = z.infer<typeof AllocationSchema>
 
 const Count = z.number().int().nonnegative()
 
-/** What the running app counted: allocations, reconcile outcomes and the store's cache and commits. */
+/** What the running app counted: allocations and reconcile outcomes. */
 export const MetricsSchema = z.object({
   allocations: Count,
   sessionIdCollisions: Count,
@@ -88,30 +88,6 @@ export const MetricsSchema = z.object({
     reassigned: Count,
     pruned: Count,
   }),
-  store: z
-    .object({
-      cacheHits: Count,
-      cacheMisses: Count,
-      commits: Count,
-      transactions: Count,
-      largestBatch: Count,
-      recoveries: Count,
-      /** Other processes' allocations committed in this process's writes (group commit). */
-      servedForOthers: Count,
-      /** This process's allocations another process committed. */
-      servedByOthers: Count,
-      /** Loads of the state file that skipped validation because its digest matched. */
-      verifiedReads: Count,
-      /** Loads that brought this process's cached document up to date with the deltas of the commits since, without parsing the file. */
-      deltaReads: Count,
-      /** Backups of the state file that could not be written (the commits stood), and why the last did not. */
-      backupFailures: Count,
-      backupError: z.string().nullable(),
-      /** Time this process held the state file's lock, and its CPU time meanwhile (ms). */
-      lockHeldMs: z.number().nonnegative(),
-      lockHeldCpuMs: z.number().nonnegative(),
-    })
-    .nullable(),
 })
 export type Metrics = z.infer<typeof MetricsSchema>
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { DeepReadonly } from '../readonly'
 import { AccountSchema, IsoTimeSchema } from './account'
 import { AssignmentSchema, SessionSchema } from './session'
 import { SettingsSchema } from './settings'
@@ -19,8 +20,11 @@ export type SchedulerState = z.infer<typeof SchedulerStateSchema>
 export const RecoverySchema = z.object({
   at: IsoTimeSchema,
   reason: z.string(),
-  movedAsideTo: z.string(),
+  /** Where the unusable file was moved; null when the file was missing. */
+  movedAsideTo: z.string().nullable(),
   restoredFrom: z.enum(['backup', 'empty']),
+  /** The generation restored (`state.json.bak.N`), when there was one. */
+  backup: z.string().nullable().default(null),
 })
 export type Recovery = z.infer<typeof RecoverySchema>
 
@@ -135,10 +139,6 @@ function checkReferences(doc: z.infer<typeof StateShape>, ctx: z.RefinementCtx):
 export const StateDocumentSchema = StateShape.superRefine(checkReferences)
 export type StateDocument = z.infer<typeof StateDocumentSchema>
 
-/** The document's structure alone, and its cross-references alone (see validateChange in the store). */
-export const StateStructureSchema = StateShape
-export const StateReferencesSchema = z.custom<StateDocument>().superRefine(checkReferences)
-
 export function createInitialState(settings: z.infer<typeof SettingsSchema>): StateDocument {
   return {
     version: STATE_VERSION,
@@ -164,13 +164,8 @@ export function createInitialState(settings: z.infer<typeof SettingsSchema>): St
   }
 }
 
-/**
- * The document as a transaction gets it to change: the entries of the records that grow with use
- * (sessions, their index, folder assignments) are shared with the document the draft was made from, so
- * they are read-only (frozen at run time too): a transaction replaces an entry to change it.
- */
-export type StateDraft = Omit<StateDocument, 'sessions' | 'sessionIndex' | 'assignments'> & {
-  sessions: Record<string, Readonly<StateDocument['sessions'][string]>>
-  sessionIndex: Record<string, readonly string[]>
-  assignments: Record<string, Readonly<StateDocument['assignments'][string]>>
-}
+/** What a transaction changes: a copy of the document of its own, validated whole before it is kept. */
+export type StateDraft = StateDocument
+
+/** The document as readers get it; never changed in place. */
+export type Snapshot = DeepReadonly<StateDocument>

@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../../shared/errors'
-import { createConfBackend } from '../../store/confBackend'
 import { createStateStore } from '../../store/stateStore'
 import { accountDir, testEngine } from '../../../../test/helpers/enginePorts'
 import { FakeClock } from '../../../../test/helpers/fakeClock'
@@ -16,7 +15,7 @@ const HOUR = 3_600_000
 /** An engine with two max5 accounts ($40 per block) whose block spend the test sets. */
 async function pool(options: { clock?: FakeClock; home?: string } = {}) {
   const clock = options.clock ?? new FakeClock()
-  const store = options.home ? createStateStore({ backend: createConfBackend(options.home) }) : undefined
+  const store = options.home ? createStateStore({ home: options.home }) : undefined
   const t = testEngine({ clock, ...(store ? { store } : {}) })
   const work = await t.engine.addAccount({ name: 'work-max', configDir: accountDir('w'), plan: 'max5' })
   const personal = await t.engine.addAccount({ name: 'personal', configDir: accountDir('p'), plan: 'max5' })
@@ -50,17 +49,17 @@ describe('usage thresholds', () => {
 
   it('evaluates on every usage change without rewriting the state file while nothing crosses', async () => {
     const { engine, work, spend, store } = await pool()
-    const commits = () => (store as unknown as { metrics(): { commits: number } }).metrics().commits
+    const commits = async () => (await store.read()).revision
     await engine.evaluateRules()
-    const before = commits()
+    const before = await commits()
     for (const percent of [10, 20, 30, 40]) {
       spend(work.id, 0.4 * percent)
       expect(await engine.evaluateRules()).toEqual([])
     }
-    expect(commits()).toBe(before)
+    expect(await commits()).toBe(before)
     spend(work.id, 0.4 * 80) // a crossing is remembered, and so written
     expect(titles(await engine.evaluateRules())).toEqual(['work-max at 75% of its 5-hour window'])
-    expect(commits()).toBeGreaterThan(before)
+    expect(await commits()).toBeGreaterThan(before)
   })
 
   it('a jump from 0 to 95% gives one notification, for 90%, and a new block re-arms', async () => {
@@ -77,7 +76,7 @@ describe('usage thresholds', () => {
     const first = await pool({ clock, home })
     first.spend(first.work.id, 32)
     expect(await first.engine.evaluateRules()).toHaveLength(1)
-    const second = testEngine({ clock, store: createStateStore({ backend: createConfBackend(home) }) })
+    const second = testEngine({ clock, store: createStateStore({ home: home }) })
     second.usage.set(first.work.id, {
       blockCostUsd: 33,
       blockStartedAt: first.blockStart,

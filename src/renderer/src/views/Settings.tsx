@@ -41,14 +41,6 @@ function Diagnostics(props: { accounts: AccountView[] }) {
         <p className="num" style={{ textAlign: 'left' }}>
           {m.allocations} allocations · reconcile {m.reconcile.runs} runs, {m.reconcile.failures} failed,{' '}
           {m.reconcile.reaped + m.reconcile.expired} sessions ended, {m.reconcile.reassigned} folders moved
-          {m.store &&
-            ` · state file ${m.store.commits} writes (${m.store.servedForOthers} allocations committed for other processes, ${m.store.servedByOthers} by them; the lock held ${Math.round(m.store.lockHeldMs)} ms in all), cache ${m.store.cacheHits} hits / ${m.store.cacheMisses} misses, ${m.store.recoveries} recoveries`}
-        </p>
-      )}
-      {m?.store?.backupError && (
-        <p className="notice" role="alert">
-          The state file&apos;s backup could not be written ({m.store.backupError}). Your changes are saved, but a
-          damaged state file could only be restored from an older backup; the next change tries again.
         </p>
       )}
       <table>

@@ -1,0 +1,215 @@
+import {
+  closeSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  watch,
+  writeSync,
+} from 'node:fs'
+import type { FSWatcher } from 'node:fs'
+import { basename, dirname } from 'node:path'
+import { hostname, uptime } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
+import { processIsAlive } from '../system/processes'
+import { StoreLockedError } from './errors'
+import { ownedFileStamp, type Ownership } from './ownership'
+
+/** Who holds the lock, as its file says; `command` names it for those who wait (`auth-pool allocate`). */
+const LockHolderSchema = z.object({
+  pid: z.number().int(),
+  host: z.string(),
+  token: z.string(),
+  command: z.string(),
+  /** When it took the lock (ms since the epoch). */
+  at: z.number(),
+})
+export type LockHolder = z.infer<typeof LockHolderSchema>
+
+export interface StateLockOptions {
+  /** Give up after waiting this long for a holder that is alive (default 30 s). */
+  readonly timeoutMs?: number
+  /** Told once per wait, after `noticeAfterMs` (default 1 s), that a live holder keeps us waiting. */
+  readonly onWait?: (holder: LockHolder) => void
+  readonly noticeAfterMs?: number
+  /** Names this process in the lock file. */
+  readonly command?: string
+  readonly isAlive?: (pid: number) => boolean
+}
+
+export interface StateLock {
+  /** True while the lock file on disk is still this holder's. */
+  stillHeld(): boolean
+  release(): void
+}
+
+const HOST = hostname()
+/** How long a waiter sleeps at most between looks when no release wakes it (a watch may miss one). */
+const POLL_MS = 50
+/** The most a waiter defers its look after a release: the newest defers this long, the longest-waiting not at all. */
+const YIELD_MS = 10
+/** When this process last let the lock go, and whether it had to wait for it: others are likely waiting now. */
+let lastReleasedAt = 0
+let contended = false
+/** A lock file that stays unreadable this long was left by a process killed while making it. */
+const TORN_MS = 2_000
+
+/** The holder named in the lock file: undefined when there is none, 'unreadable' when it names nobody. */
+function readHolder(path: string): LockHolder | 'unreadable' | undefined {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  try {
+    return LockHolderSchema.parse(JSON.parse(text))
+  } catch {
+    return 'unreadable' // being written by its maker, or left half-written: judged by its age
+  }
+}
+
+/**
+ * Whether the holder is certainly gone: a process of this machine that no longer runs, or one that took
+ * the lock before this machine last started. A live holder is never judged gone, however long it holds
+ * the lock (stopped, or on a sleeping laptop): it would write a stale document when it resumes.
+ */
+function isGone(holder: LockHolder, isAlive: (pid: number) => boolean): boolean {
+  return holder.host === HOST && (holder.at < Date.now() - uptime() * 1000 - 60_000 || !isAlive(holder.pid))
+}
+
+/** Creates the lock file holding `content`; false when it is there already. */
+function create(path: string, content: string): boolean {
+  let fd: number
+  try {
+    fd = openSync(path, 'wx', 0o600)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  }
+  try {
+    writeSync(fd, content)
+  } finally {
+    closeSync(fd)
+  }
+  return true
+}
+
+/**
+ * Removes a gone holder's lock. It is moved aside and looked at there first: a lock some live process
+ * took meanwhile is put back, not removed.
+ */
+function breakLock(path: string, gone: LockHolder | 'unreadable'): void {
+  const aside = `${path}.broken-${process.pid}-${randomBytes(4).toString('hex')}`
+  try {
+    renameSync(path, aside)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return // someone else broke it
+    throw error
+  }
+  const found = readHolder(aside)
+  if (found !== gone && !(typeof found === 'object' && typeof gone === 'object' && found.token === gone.token))
+    try {
+      linkSync(aside, path)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+  unlinkSync(aside)
+}
+
+/**
+ * Resolves `next(timeout, delay)` `delay` ms after the lock file changes (it was let go, most often), or
+ * after `timeout` ms at the latest. Without file watching (some network file systems) it just sleeps.
+ */
+function watchForRelease(path: string): { next(timeoutMs: number, delayMs: number): Promise<void>; close(): void } {
+  let wake: ((delayMs: number) => void) | undefined
+  let changed = false
+  let watcher: FSWatcher | undefined
+  try {
+    watcher = watch(dirname(path), { persistent: false }, (_event, name) => {
+      if (name && name !== basename(path)) return
+      changed = true
+      wake?.(0)
+    })
+  } catch {
+    watcher = undefined // polled instead
+  }
+  return {
+    next: (timeoutMs, delayMs) =>
+      new Promise<void>((resolve) => {
+        if (timeoutMs <= 0) return resolve()
+        const timer = setTimeout(resolve, changed ? delayMs : timeoutMs)
+        changed = false
+        wake = () => {
+          clearTimeout(timer)
+          wake = undefined
+          setTimeout(resolve, delayMs)
+        }
+      }),
+    close: () => watcher?.close(),
+  }
+}
+
+/**
+ * Takes the cross-process lock at `path`. Waits while a live holder has it (saying so once through
+ * `onWait`), breaks it at once when its holder is gone, and gives up after `timeoutMs` with a
+ * StoreLockedError that says what to do. A lock file that is a symlink or another user's is refused.
+ */
+export async function acquireStateLock(
+  path: string,
+  ownership: Ownership,
+  options: StateLockOptions = {},
+): Promise<StateLock> {
+  const isAlive = options.isAlive ?? processIsAlive
+  const token = randomBytes(12).toString('hex')
+  const started = Date.now()
+  let told = false
+  const released = watchForRelease(path)
+  try {
+    // A process that let a contended lock go a moment ago and wants it again lets those waiting go first.
+    if (contended) await released.next(YIELD_MS - (Date.now() - lastReleasedAt), 0)
+    contended = false
+    for (;;) {
+      const me = { pid: process.pid, host: HOST, token, command: options.command ?? 'auth-pool', at: Date.now() }
+      if (create(path, JSON.stringify(me))) break
+      ownedFileStamp(path, ownership, 'lock file')
+      const holder = readHolder(path)
+      if (holder === undefined) continue // let go meanwhile
+      const torn = holder === 'unreadable' && Date.now() - lstatSync(path).mtimeMs > TORN_MS
+      if (torn || (holder !== 'unreadable' && isGone(holder, isAlive))) {
+        breakLock(path, holder)
+        continue
+      }
+      const waited = Date.now() - started
+      contended = true
+      if (holder !== 'unreadable') {
+        if (waited >= (options.timeoutMs ?? 30_000)) throw new StoreLockedError(path, holder, holder.host === HOST)
+        if (!told && waited >= (options.noticeAfterMs ?? 1_000)) {
+          told = true
+          options.onWait?.(holder)
+        }
+      }
+      // Woken when the lock goes; the longest waiter looks first, so turns go roughly in order of arrival.
+      await released.next(POLL_MS, Math.max(0, YIELD_MS - waited / 10))
+    }
+  } finally {
+    released.close()
+  }
+  let let_go = false
+  const ours = () => {
+    const holder = readHolder(path)
+    return typeof holder === 'object' && holder.token === token
+  }
+  return {
+    stillHeld: () => !let_go && ours(),
+    release() {
+      if (!let_go && ours()) unlinkSync(path)
+      let_go = true
+      lastReleasedAt = Date.now()
+    },
+  }
+}
