@@ -1,4 +1,5 @@
 import { app, dialog, ipcMain, Notification } from 'electron'
+import Store from 'electron-store'
 import { join } from 'node:path'
 import { clockTime } from '../shared/format'
 import { createAppCore } from './appCore'
@@ -8,6 +9,7 @@ import { createDashboardWindow } from './shell/dashboardWindow'
 import { createElectronTray } from './shell/electronTray'
 import { createTerminalLauncher } from './shell/launcherPort'
 import { createNativeNotifier } from './shell/nativeNotifier'
+import { createAppPreferences } from './shell/preferences'
 import { createTrayController } from './shell/tray'
 import type { TrayCommand } from './shell/trayMenu'
 import { createStateStore } from './store/stateStore'
@@ -22,7 +24,11 @@ void app
   .whenReady()
   .then(async () => {
     if (process.platform === 'darwin') app.dock?.hide()
-    const dashboard = createDashboardWindow(outDir)
+    const preferences = createAppPreferences(new Store({ name: 'preferences', clearInvalidConfig: true }))
+    const dashboard = createDashboardWindow(outDir, {
+      get: () => preferences.get().windowBounds,
+      save: (bounds) => preferences.set('windowBounds', bounds),
+    })
     let accountNames = new Map<string, string>()
     let launchOrExplain: LauncherPort['launch'] = async () => ({ launched: false, message: 'starting' })
     const core = createAppCore({

@@ -1,7 +1,8 @@
-import { BrowserWindow, session, shell } from 'electron'
+import { BrowserWindow, screen, session, shell } from 'electron'
 import { join } from 'node:path'
 import type { EventName } from '../../shared/ipc/channels'
 import type { EventPayload } from '../../shared/ipc/contract'
+import type { WindowBounds } from '../../shared/schemas/preferences'
 import { CONTENT_SECURITY_POLICY, hardenWebContents, isAppUrl, SECURE_WEB_PREFERENCES } from './security'
 
 export interface DashboardWindow {
@@ -13,8 +14,25 @@ export interface DashboardWindow {
   destroy(): void
 }
 
-/** The dashboard: created on demand, hidden (not destroyed) on close, sandboxed, under a strict CSP. */
-export function createDashboardWindow(outDir: string): DashboardWindow {
+/** Where the window was last time, kept among the app's preferences. */
+export interface BoundsMemory {
+  get(): WindowBounds | null
+  save(bounds: WindowBounds): void
+}
+
+/** Whether any part of `b` lies on a display that is there now (a monitor may have been unplugged). */
+const onScreen = (b: WindowBounds) =>
+  screen
+    .getAllDisplays()
+    .some(
+      ({ workArea: a }) => b.x < a.x + a.width && a.x < b.x + b.width && b.y < a.y + a.height && a.y < b.y + b.height,
+    )
+
+/**
+ * The dashboard: created on demand where it was last time, hidden (not destroyed) on close, sandboxed,
+ * under a strict CSP.
+ */
+export function createDashboardWindow(outDir: string, bounds: BoundsMemory): DashboardWindow {
   const rendererFile = join(outDir, 'renderer', 'index.html')
   const devServerUrl = process.env.ELECTRON_RENDERER_URL
   const app = { rendererFile, devServerUrl }
@@ -31,9 +49,9 @@ export function createDashboardWindow(outDir: string): DashboardWindow {
         }),
       )
     }
+    const saved = bounds.get()
     const win = new BrowserWindow({
-      width: 1100,
-      height: 760,
+      ...(saved && onScreen(saved) ? saved : { width: 1100, height: 760 }),
       minWidth: 720,
       minHeight: 520,
       show: false,
@@ -45,6 +63,7 @@ export function createDashboardWindow(outDir: string): DashboardWindow {
       openExternal: (url) => void shell.openExternal(url),
     })
     win.on('close', (event) => {
+      bounds.save(win.getBounds())
       if (quitting) return
       event.preventDefault()
       win.hide()
