@@ -57,14 +57,14 @@ const built = join(CACHE, 'build')
 await build({
   entryPoints: {
     ingestRun: join(ROOT, 'bench', 'ingestRun.ts'),
-    usageWorker: join(ROOT, 'src', 'main', 'engine', 'usage', 'usageWorker.ts'),
+    usageWorker: join(ROOT, 'src', 'main', 'usage', 'usageWorker.ts'),
   },
   outdir: built,
   outExtension: { '.js': '.js' },
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node24',
   packages: 'external',
   logLevel: 'warning',
 })
