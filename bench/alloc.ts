@@ -12,6 +12,7 @@ import { NO_USAGE } from '../src/main/engine/ports'
 import { createStateStore } from '../src/main/store/stateStore'
 import { StateDocumentSchema } from '../src/shared/schemas/state'
 import { collect, doneLine, firstLine, startWorker } from '../test/helpers/processes'
+import { randomId } from '../src/main/system/random'
 
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 8)
 const PER_PROCESS = Number(process.env.BENCH_ALLOCATIONS ?? 100)
@@ -29,6 +30,7 @@ async function round(): Promise<Round> {
   const root = mkdtempSync(join(tmpdir(), 'auth-pool-bench-'))
   const home = join(root, 'home')
   const engine = createPool({
+    newId: randomId,
     store: createStateStore({ home }),
     clock: systemClock,
     notifier: { notify: async () => undefined },

@@ -137,6 +137,37 @@ describe('auth-pool run with the real Claude Code', () => {
     expect(result.code).toBe(direct.code)
   })
 
+  it('runs a subcommand or --version on the picked account without recording a session or needing a login', async () => {
+    const { dirs, env, cli } = await setup()
+    const noLogin = { ...env, ANTHROPIC_API_KEY: '' } // neither a stored login nor a key: a conversation is refused
+    const version = await runCli(['run', '--cwd', dirs.work, '--', '--version'], noLogin)
+    expect(version.code, version.stderr).toBe(0)
+    expect(version.stdout).toBe(
+      (await collect(spawn(CLAUDE, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] }))).stdout,
+    )
+    // `mcp add` writes to the config directory Claude Code runs with: the picked account's (A, priority 1).
+    const added = await runCli(
+      ['run', '--cwd', dirs.work, '--', 'mcp', 'add', '-s', 'user', 'probe', '--', 'true'],
+      noLogin,
+    )
+    expect(added.code, added.stderr).toBe(0)
+    const listed = await runCli(['run', '--account', 'A', '--cwd', dirs.work, '--', 'mcp', 'list'], noLogin)
+    expect(listed.stdout).toMatch(/probe/)
+    const onB = await runCli(['run', '--account', 'B', '--cwd', dirs.work, '--', 'mcp', 'list'], noLogin)
+    expect(onB.stdout).not.toMatch(/probe/)
+    const failing = await runCli(['run', '--cwd', dirs.work, '--', 'mcp', 'get', 'no-such-server'], noLogin)
+    const direct = await collect(
+      spawn(CLAUDE, ['mcp', 'get', 'no-such-server'], {
+        env: { ...process.env, CLAUDE_CONFIG_DIR: dirs.a },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    )
+    expect(failing.code).toBe(direct.code)
+    expect(failing.code).not.toBe(0)
+    expect(JSON.parse((await cli('sessions', '--json')).stdout)).toEqual([])
+    expect((await runCli(['run', '--cwd', dirs.work, '--', '-p', 'hi'], noLogin)).stderr).toMatch(/no Claude login/)
+  })
+
   it('forwards SIGINT and SIGTERM to a running Claude Code and exits as it does', async () => {
     const { dirs, env, server } = await setup(() => ({ kind: 'stall' }))
     const claudeArgs = ['-p', 'wait', '--model', 'claude-sonnet-4-5']

@@ -8,6 +8,7 @@ import { createUsageService, type UsageService } from './usage/usageService'
 import { createHandlers, type LauncherPort } from './ipc/handlers'
 import { builtUsageWorker } from './paths'
 import { createRouter, type Router, type Sender } from './ipc/router'
+import { randomId } from './system/random'
 
 export interface AppCore {
   readonly engine: Pool
@@ -37,6 +38,7 @@ export function createAppCore(deps: {
     workerScript: builtUsageWorker(import.meta.url),
   })
   const engine = createPool({
+    newId: randomId,
     store: deps.store,
     clock: systemClock,
     processes: nodeProcesses,

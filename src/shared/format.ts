@@ -23,6 +23,12 @@ export function clockTime(iso: string | null | undefined, missing = '—', now: 
   return `${time} on ${at.toLocaleDateString([], { month: 'short', day: 'numeric' })}`
 }
 
+/**
+ * Orders strings by their code units: ISO times chronologically, account names (ASCII by their schema)
+ * alphabetically. Not localeCompare, whose first call sets up ICU's collator (~9 ms of a command).
+ */
+export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
 export const money = (usd: number): string => `$${usd.toFixed(2)}`
 
 export const percent = (ratio: number): string => `${Math.round(ratio * 100)}%`

@@ -5,6 +5,7 @@ import { NO_USAGE, type AccountUsage, type EnginePorts, type PoolNotification } 
 import { createStateStore } from '../../src/main/store/stateStore'
 import { FakeClock } from './fakeClock'
 import { tempDir } from './tempDir'
+import { randomId } from '../../src/main/system/random'
 
 /** A real engine on a real store in a temp dir; usage figures are set per account id by the test. */
 export function testEngine(overrides: Partial<EnginePorts> = {}) {
@@ -14,6 +15,7 @@ export function testEngine(overrides: Partial<EnginePorts> = {}) {
   const usage = new Map<string, Partial<AccountUsage>>()
   const notifications: PoolNotification[] = []
   const engine = createPool({
+    newId: randomId,
     store,
     clock,
     notifier: { notify: async (n) => void notifications.push(n) },

@@ -5,6 +5,7 @@ import { createPool } from '../../src/main/engine/pool'
 import { nodeFileSystem, nodeProcesses, systemClock } from '../../src/main/system/nodePorts'
 import { NO_USAGE } from '../../src/main/engine/ports'
 import { createStateStore } from '../../src/main/store/stateStore'
+import { randomId } from '../../src/main/system/random'
 
 const [home, countArg, releaseEveryArg] = process.argv.slice(2)
 if (!home || !countArg) {
@@ -14,6 +15,7 @@ if (!home || !countArg) {
 const count = countArg === 'forever' ? Infinity : Number(countArg)
 const releaseEvery = Number(releaseEveryArg ?? 0)
 const engine = createPool({
+  newId: randomId,
   store: createStateStore({ home, lock: { timeoutMs: 60_000, command: 'storeWorker' } }),
   clock: systemClock,
   notifier: { notify: async () => undefined },

@@ -2,12 +2,12 @@ import type { Pool } from '../engine/pool'
 import type { FileSystem } from '../engine/ports'
 import { envLine, runClaude, type RunIo, type ShellKind } from '../launcher/run'
 import { resolveClaude } from '../launcher/executable'
-import { spawn } from 'node:child_process'
 import type { UsageService } from '../usage/usageService'
 import { usageReport, usageTable } from './usageReport'
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args'
 import { accountLine, sessionLine, statusText } from './format'
 import { NO_ACCOUNTS_YET } from '../../shared/errors'
+import { spawnProcess } from '../system/spawn'
 
 export interface CliContext {
   readonly engine: Pool
@@ -250,7 +250,7 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
       const account = (await context.engine.pick({ account: positional(args, 0, 'account name', this.usage) })).account
       const claude = resolveClaude((await context.engine.settings()).claudePath, context.io.env)
       if ('error' in claude) throw new UsageError(claude.error)
-      const child = spawn(claude.path, ['auth', 'login'], {
+      const child = spawnProcess(claude.path, ['auth', 'login'], {
         stdio: 'inherit',
         env: { ...context.io.env, CLAUDE_CONFIG_DIR: account.configDir },
         shell: false,

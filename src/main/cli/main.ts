@@ -10,6 +10,7 @@ import { createStateStore } from '../store/stateStore'
 import { UsageError } from './args'
 import { LaunchError, type RunIo } from '../launcher/run'
 import { helpText, parseCommandArgs, resolveCommand, type CliContext } from './commands'
+import { randomId } from '../system/random'
 
 export interface CliIo extends RunIo {
   readonly stdout: (text: string) => void
@@ -48,6 +49,7 @@ export function createCliContext(io: CliIo, commandName = 'command'): CliContext
     workerScript: builtUsageWorker(import.meta.url),
   })
   const engine: Pool = createPool({
+    newId: randomId,
     store,
     clock: systemClock,
     notifier: stderrNotifier(io),

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { ConflictError, NO_ACCOUNTS_YET, NotFoundError, ValidationError } from '../../shared/errors'
 import type { DeepReadonly } from '../../shared/readonly'
 import { AccountInputSchema, AccountPatchSchema, type Account } from '../../shared/schemas/account'
@@ -55,11 +54,16 @@ function assertBudgetsForCustom(account: Pick<Account, 'plan' | 'blockBudgetUsd'
  * Validates an account input outside the transaction (the file-system checks), returning a function
  * that adds it inside one (the uniqueness checks, which must see the current document).
  */
-export function prepareAddAccount(input: unknown, fs: FileSystem, now: Date): (draft: StateDraft) => Account {
+export function prepareAddAccount(
+  input: unknown,
+  fs: FileSystem,
+  now: Date,
+  newId: () => string,
+): (draft: StateDraft) => Account {
   const parsed = parse(AccountInputSchema, input)
   const configDir = resolveConfigDir(parsed.configDir, fs, { create: parsed.create })
   const account: Account = {
-    id: randomUUID(),
+    id: newId(),
     name: parsed.name,
     configDir,
     plan: parsed.plan,

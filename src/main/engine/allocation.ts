@@ -1,3 +1,4 @@
+import { byText } from '../../shared/format'
 import { ADD_ACCOUNT_HINT, NotFoundError, PoolExhaustedError } from '../../shared/errors'
 import type { DeepReadonly } from '../../shared/readonly'
 import type { Account } from '../../shared/schemas/account'
@@ -27,7 +28,7 @@ export function rankAccounts(doc: Doc, standings: ReadonlyMap<string, AccountSta
       standings.get(b.id)!.health - standings.get(a.id)!.health ||
       b.priority - a.priority ||
       active.get(a.id)! - active.get(b.id)! ||
-      a.name.localeCompare(b.name),
+      byText(a.name.toLowerCase(), b.name.toLowerCase()),
   )
 }
 

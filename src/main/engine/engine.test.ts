@@ -182,6 +182,7 @@ describe('allocation', () => {
 describe('sessions', () => {
   it('detects an id collision and draws again instead of overwriting (regression)', async () => {
     const ids = [
+      '00000000-0000-4000-8000-00000000000a', // the account's
       '11111111-1111-4111-8111-111111111111',
       '11111111-1111-4111-8111-111111111111',
       '22222222-2222-4222-8222-222222222222',

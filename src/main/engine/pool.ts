@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { isAbsolute, resolve } from 'node:path'
 import { z } from 'zod'
 import { NotFoundError, ValidationError } from '../../shared/errors'
@@ -27,6 +26,7 @@ import { evaluateRulesInDraft } from './rules/evaluate'
 import { RuleSchema, type NotificationRecord, type Rule } from '../../shared/schemas/rules'
 import { createScheduler, type Scheduler } from './scheduler'
 import { activeSessionCount, endSession, sessionsOfAccount } from './sessions'
+import { byText } from '../../shared/format'
 
 type Doc = DeepReadonly<StateDocument>
 
@@ -51,7 +51,7 @@ export type Pool = ReturnType<typeof createPool>
 /** The pool: every operation is one store transaction; it sees the world only through its ports. */
 export function createPool(ports: EnginePorts) {
   const { store, clock, fs } = ports
-  const newId = ports.newId ?? randomUUID
+  const newId = ports.newId
   const didChangeAccounts = new Emitter<void>()
   const didChangeSessions = new Emitter<void>()
   const didRaiseNotification = new Emitter<PoolNotification>()
@@ -141,7 +141,7 @@ export function createPool(ports: EnginePorts) {
         usage,
         loginExpiry: expiries,
         breaker,
-        newId: randomUUID,
+        newId,
       })
     })
     if (raised.length) didChangeNotifications.fire()
@@ -273,7 +273,7 @@ export function createPool(ports: EnginePorts) {
     },
 
     async addAccount(input: unknown): Promise<Account> {
-      const add = prepareAddAccount(input, fs, clock.now())
+      const add = prepareAddAccount(input, fs, clock.now(), newId)
       const account = await store.transact(add)
       didChangeAccounts.fire()
       background(evaluateRules)
@@ -347,7 +347,7 @@ export function createPool(ports: EnginePorts) {
         : Object.values(doc.sessions)
       return list
         .filter((s) => !filter.activeOnly || s.status === 'active')
-        .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+        .sort((a, b) => byText(b.startedAt, a.startedAt))
     },
 
     async status(): Promise<PoolStatus> {

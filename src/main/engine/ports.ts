@@ -103,8 +103,8 @@ export interface EnginePorts {
   readonly processes: ProcessRunner
   readonly fs: FileSystem
   readonly usage: UsageSource
-  /** Session id generator; injectable so a collision can be tested. */
-  readonly newId?: () => string
+  /** A new random UUID for accounts, sessions and notifications; a test may make one collide. */
+  readonly newId: () => string
   /** Waits between notification delivery attempts (default 1 s, then 5 s). */
   readonly deliveryBackoffMs?: readonly number[]
 }

@@ -1,4 +1,5 @@
 import { NotFoundError } from '../../shared/errors'
+import { byText } from '../../shared/format'
 import type { DeepReadonly } from '../../shared/readonly'
 import type { Session } from '../../shared/schemas/session'
 import type { StateDocument, StateDraft } from '../../shared/schemas/state'
@@ -72,7 +73,7 @@ export function activeSessionCount(doc: Doc, accountId: string): number {
 export function pruneEndedSessions(draft: StateDraft, keep: number): number {
   const ended = Object.values(draft.sessions)
     .filter((s) => s.status !== 'active')
-    .sort((a, b) => (b.endedAt ?? '').localeCompare(a.endedAt ?? ''))
+    .sort((a, b) => byText(b.endedAt ?? '', a.endedAt ?? ''))
   const drop = ended.slice(keep)
   if (drop.length === 0) return 0
   const gone = new Set(drop.map((s) => s.id))

@@ -11,12 +11,37 @@ import { openTerminal, planTerminal, splitCommandLine } from './terminal'
 
 describe('claude command lines', () => {
   it('recognises resume and continue in their spellings', () => {
-    expect(claudeIntent(['--resume', 'abc'])).toEqual({ resume: 'abc', continue: false })
-    expect(claudeIntent(['-r', 'abc', '-p', 'x'])).toEqual({ resume: 'abc', continue: false })
-    expect(claudeIntent(['--resume=abc'])).toEqual({ resume: 'abc', continue: false })
-    expect(claudeIntent(['--resume', '-p'])).toEqual({ resume: null, continue: false })
-    expect(claudeIntent(['-c'])).toEqual({ resume: null, continue: true })
-    expect(claudeIntent(['-p', '--', '--continue'])).toEqual({ resume: null, continue: false })
+    const conversation = true
+    expect(claudeIntent(['--resume', 'abc'])).toEqual({ resume: 'abc', continue: false, conversation })
+    expect(claudeIntent(['-r', 'abc', '-p', 'x'])).toEqual({ resume: 'abc', continue: false, conversation })
+    expect(claudeIntent(['--resume=abc'])).toEqual({ resume: 'abc', continue: false, conversation })
+    expect(claudeIntent(['--resume', '-p'])).toEqual({ resume: null, continue: false, conversation })
+    expect(claudeIntent(['-c'])).toEqual({ resume: null, continue: true, conversation })
+    expect(claudeIntent(['-p', '--', '--continue'])).toEqual({ resume: null, continue: false, conversation })
+  })
+
+  it('tells a conversation from a subcommand or a question about Claude Code itself', () => {
+    for (const args of [
+      [],
+      ['fix the tests'],
+      ['-p', 'hi'],
+      ['--model', 'opus'],
+      ['-p', '--', '--version'],
+      ['mcp-thoughts'],
+    ])
+      expect(claudeIntent(args).conversation, args.join(' ')).toBe(true)
+    for (const args of [
+      ['--version'],
+      ['-v'],
+      ['--help'],
+      ['-p', '-h'],
+      ['mcp', 'list'],
+      ['doctor'],
+      ['update'],
+      ['config', 'get'],
+      ['auth', 'login'],
+    ])
+      expect(claudeIntent(args).conversation, args.join(' ')).toBe(false)
   })
 
   it("names a project's folder the way Claude Code does", () => {

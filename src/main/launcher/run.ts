@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
 import { isAbsolute, resolve } from 'node:path'
 import type { Pool } from '../engine/pool'
@@ -8,6 +7,7 @@ import type { AccountView } from '../../shared/schemas/pool'
 import { claudeIntent } from './claudeArgs'
 import { resolveClaude } from './executable'
 import { accountHoldingLatestSessionOf, accountHoldingSession } from './sessionLocator'
+import { spawnProcess } from '../system/spawn'
 
 /** A launcher failure with its exit code: 2 for bad input, 1 for runtime problems. */
 export class LaunchError extends Error {
@@ -35,6 +35,11 @@ export interface RunIo {
   readonly onSignal: (signal: NodeJS.Signals, listener: () => void) => () => void
   /** Whether SIGINT can come from a keyboard (then the terminal already sent it to Claude Code too). */
   readonly interactive: boolean
+  /**
+   * Replaces this process with another program where it can (POSIX, with nothing left to write); returns
+   * when it cannot, and the program is spawned instead.
+   */
+  readonly execve?: (file: string, args: readonly string[], env: NodeJS.ProcessEnv) => void
 }
 
 const API_KEY_VARIABLES = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'] as const
@@ -52,7 +57,8 @@ export async function chooseForRun(
 ): Promise<{ account: AccountView; notice: string | null }> {
   if (options.account) return { account: (await engine.pick({ account: options.account })).account, notice: null }
   const intent = claudeIntent(options.claudeArgs)
-  const accounts = (await engine.listAccounts()).filter((a) => a.enabled)
+  // Every account's standing is worked out only when a conversation's holder is looked for.
+  const accounts = intent.resume || intent.continue ? (await engine.listAccounts()).filter((a) => a.enabled) : []
   const holder = intent.resume
     ? accountHoldingSession(accounts, intent.resume)
     : intent.continue
@@ -98,39 +104,45 @@ export async function runClaude(engine: Pool, fs: FileSystem, options: RunOption
   const { account, notice } = await chooseForRun(engine, options, cwd)
   // A kept API key or an OAuth token in the environment authenticates Claude Code without a stored login.
   const envAuth = (options.keepApiKey === true && keys.length > 0) || !!env.CLAUDE_CODE_OAUTH_TOKEN
-  if (!envAuth && !readLoginIdentity(fs, account.configDir).loggedIn)
+  // Only a conversation needs a login and is recorded as a session (not `mcp list`, `--version`, `auth login`).
+  const conversation = claudeIntent(options.claudeArgs).conversation
+  if (conversation && !envAuth && !readLoginIdentity(fs, account.configDir).loggedIn)
     throw new LaunchError(
       `account ${account.name} has no Claude login in ${account.configDir}; run \`auth-pool login ${account.name}\` first`,
       2,
     )
   if (notice) io.stderr(`auth-pool: ${notice}`)
 
-  const { session } = await engine.allocate({ cwd, account: account.id })
   env.CLAUDE_CONFIG_DIR = account.configDir
-  const child = spawn(claude.path, [...options.claudeArgs], { cwd, env, stdio: 'inherit', shell: false })
+  // Nothing to record: Claude Code takes this process's place, with its stdio, signals and exit code.
+  if (!conversation && io.execve) {
+    process.chdir(cwd)
+    io.execve(claude.path, [claude.path, ...options.claudeArgs], env)
+  }
+  const session = conversation ? (await engine.allocate({ cwd, account: account.id })).session : undefined
+  const child = spawnProcess(claude.path, [...options.claudeArgs], { cwd, env, stdio: 'inherit', shell: false })
   const spawned = await new Promise<boolean>((done) => {
     child.once('spawn', () => done(true))
     child.once('error', () => done(false))
   })
   // Once Claude Code runs, the session's bookkeeping may fail (a full disk, a lock held too long)
   // without taking the launcher down: it must stay to forward signals and pass the exit code on.
-  const record = async (what: string, after: string, write: () => Promise<unknown>) => {
+  const record = async (what: string, after: string, write: (id: string) => Promise<unknown>) => {
+    if (!session) return
     try {
-      await write()
+      await write(session.id)
     } catch (error) {
       if (!(error instanceof Error)) throw error
       io.stderr(`auth-pool: could not record ${what} (${error.message}); ${after}`)
     }
   }
   if (!spawned || child.pid === undefined) {
-    await record('that Claude Code did not start', 'the session ends when it expires', () =>
-      engine.release(session.id, 'spawn-failed'),
+    await record('that Claude Code did not start', 'the session ends when it expires', (id) =>
+      engine.release(id, 'spawn-failed'),
     )
     throw new LaunchError(`could not start ${claude.path}`, 2)
   }
-  await record("Claude Code's process", 'the session ends when it expires', () =>
-    engine.attachPid(session.id, child.pid!),
-  )
+  await record("Claude Code's process", 'the session ends when it expires', (id) => engine.attachPid(id, child.pid!))
   const unsubscribe = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) =>
     io.onSignal(signal, () => {
       // A keyboard Ctrl-C already reached Claude Code through the terminal's process group; a second
@@ -143,8 +155,8 @@ export async function runClaude(engine: Pool, fs: FileSystem, options: RunOption
     child.once('exit', (c, s) => done({ code: c, signal: s })),
   )
   for (const off of unsubscribe) off()
-  await record('the end of the session', 'the next reconcile ends it (`auth-pool reconcile`)', () =>
-    engine.release(session.id, signal ? `signal ${signal}` : code === 0 ? 'exited' : `exit code ${code}`),
+  await record('the end of the session', 'the next reconcile ends it (`auth-pool reconcile`)', (id) =>
+    engine.release(id, signal ? `signal ${signal}` : code === 0 ? 'exited' : `exit code ${code}`),
   )
   return signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1)
 }

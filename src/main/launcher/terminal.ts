@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process'
 import { findExecutable } from './executable'
+import { spawnProcess } from '../system/spawn'
 
 export interface TerminalPlan {
   readonly command: string
@@ -86,7 +86,13 @@ export function splitCommandLine(line: string): string[] {
 /** Starts the planned terminal detached from the app; resolves once it has started (or failed to). */
 export function openTerminal(plan: TerminalPlan, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(plan.command, plan.args, { cwd: plan.cwd, env, detached: true, stdio: 'ignore', shell: false })
+    const child = spawnProcess(plan.command, plan.args, {
+      cwd: plan.cwd,
+      env,
+      detached: true,
+      stdio: 'ignore',
+      shell: false,
+    })
     child.once('error', reject)
     child.once('spawn', () => {
       child.unref()

@@ -12,9 +12,9 @@ import {
 import type { FSWatcher } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { hostname, uptime } from 'node:os'
-import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { processIsAlive } from '../system/processes'
+import { randomHex } from '../system/random'
 import { StoreLockedError } from './errors'
 import { ownedFileStamp, type Ownership } from './ownership'
 
@@ -104,7 +104,7 @@ function create(path: string, content: string): boolean {
  * took meanwhile is put back, not removed.
  */
 function breakLock(path: string, gone: LockHolder | 'unreadable'): void {
-  const aside = `${path}.broken-${process.pid}-${randomBytes(4).toString('hex')}`
+  const aside = `${path}.broken-${process.pid}-${randomHex(4)}`
   try {
     renameSync(path, aside)
   } catch (error) {
@@ -165,7 +165,7 @@ export async function acquireStateLock(
   options: StateLockOptions = {},
 ): Promise<StateLock> {
   const isAlive = options.isAlive ?? processIsAlive
-  const token = randomBytes(12).toString('hex')
+  const token = randomHex(12)
   const started = Date.now()
   let told = false
   const released = watchForRelease(path)

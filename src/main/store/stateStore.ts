@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { ValidationError } from '../../shared/errors'
+import { randomHex } from '../system/random'
 import { createInitialState, StateDocumentSchema, type Recovery, type Snapshot } from '../../shared/schemas/state'
 import type { StateDocument } from '../../shared/schemas/state'
 import { DEFAULT_SETTINGS } from '../../shared/schemas/settings'
@@ -119,7 +119,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     // the first document and a restored one. The text tells: the document is written as it serializes.
     const body = JSON.stringify(doc)
     if (loadedText !== undefined && !restored && body === loadedText) return outcomes
-    const next = { ...doc, revision: base.revision + 1, commit: randomBytes(6).toString('hex') }
+    const next = { ...doc, revision: base.revision + 1, commit: randomHex(6) }
     // Serialized once: the next revision's text is the same but for its head, where a person looks first.
     const text = body.startsWith(headOf(doc)) ? headOf(next) + body.slice(headOf(doc).length) : JSON.stringify(next)
     // The revision fence: if anyone wrote the file since it was loaded (a lock broken by mistake), this

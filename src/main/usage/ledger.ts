@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, sep } from 'node:path'
 import { removeStaleTempFiles, writeFileAtomic } from '../system/atomicFile'
@@ -168,8 +167,14 @@ export class AccountLedger {
     readonly indexPath: string,
   ) {}
 
+  /**
+   * The index's file: a 64-bit FNV-1a hash of the folder's path names it. Not node:crypto's sha256, which
+   * costs a command ~11 ms to load; a name needs no secrecy, and the index checks whose it is on load.
+   */
   static indexPathFor(indexDir: string, configDir: string): string {
-    return join(indexDir, `${createHash('sha256').update(configDir).digest('hex').slice(0, 20)}.idx`)
+    let hash = 0xcbf29ce484222325n
+    for (const byte of Buffer.from(configDir)) hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn
+    return join(indexDir, `${hash.toString(16).padStart(16, '0')}.idx`)
   }
 
   /** The folders the last walk listed (absolute, `projects/` first): what a live view watches. */

@@ -1,6 +1,5 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
 import { join } from 'node:path'
 import type { PricingOverrides } from '../../shared/schemas/pricing'
 import { Emitter } from '../../shared/emitter'
@@ -244,7 +243,8 @@ export function createUsageService(options: UsageServiceOptions) {
       }
       const workers = Array.from(
         { length: Math.max(1, Math.min(availableParallelism() - (onThisThread ? 1 : 0), spare)) },
-        () => new Worker(script),
+        // Loaded here, not as every command starts (a few ms), since few commands ever start a worker.
+        () => new (process.getBuiltinModule('node:worker_threads').Worker)(script),
       )
       // A worker that fails to start, dies or exits answers nothing: what it claimed is read here later.
       const replies = workers.map(
