@@ -37,13 +37,6 @@ export interface StateLockOptions {
   readonly noticeAfterMs?: number
   /** Names this process in the lock file. */
   readonly command?: string
-  readonly isAlive?: (pid: number) => boolean
-}
-
-export interface StateLock {
-  /** True while the lock file on disk is still this holder's. */
-  stillHeld(): boolean
-  release(): void
 }
 
 const HOST = hostname()
@@ -78,8 +71,8 @@ function readHolder(path: string): LockHolder | 'unreadable' | undefined {
  * the lock before this machine last started. A live holder is never judged gone, however long it holds
  * the lock (stopped, or on a sleeping laptop): it would write a stale document when it resumes.
  */
-function isGone(holder: LockHolder, isAlive: (pid: number) => boolean): boolean {
-  return holder.host === HOST && (holder.at < Date.now() - uptime() * 1000 - 60_000 || !isAlive(holder.pid))
+function isGone(holder: LockHolder): boolean {
+  return holder.host === HOST && (holder.at < Date.now() - uptime() * 1000 - 60_000 || !processIsAlive(holder.pid))
 }
 
 /** Creates the lock file holding `content`; false when it is there already. */
@@ -122,31 +115,31 @@ function breakLock(path: string, gone: LockHolder | 'unreadable'): void {
 }
 
 /**
- * Resolves `next(timeout, delay)` `delay` ms after the lock file changes (it was let go, most often), or
+ * Resolves `next(timeout, delay)` `delay` ms after the lock file next changes (let go, most often), or
  * after `timeout` ms at the latest. Without file watching (some network file systems) it just sleeps.
  */
-function watchForRelease(path: string): { next(timeoutMs: number, delayMs: number): Promise<void>; close(): void } {
-  let wake: ((delayMs: number) => void) | undefined
-  let changed = false
+function watchForRelease(path: string) {
+  let changed = false // since the last `next`: a release while the waiter was looking is not missed
+  let wake: (() => void) | undefined
   let watcher: FSWatcher | undefined
   try {
     watcher = watch(dirname(path), { persistent: false }, (_event, name) => {
       if (name && name !== basename(path)) return
       changed = true
-      wake?.(0)
+      wake?.()
     })
   } catch {
-    watcher = undefined // polled instead
+    // polled instead
   }
   return {
-    next: (timeoutMs, delayMs) =>
+    next: (timeoutMs: number, delayMs: number) =>
       new Promise<void>((resolve) => {
-        if (timeoutMs <= 0) return resolve()
         const timer = setTimeout(resolve, changed ? delayMs : timeoutMs)
         changed = false
         wake = () => {
           clearTimeout(timer)
           wake = undefined
+          changed = false
           setTimeout(resolve, delayMs)
         }
       }),
@@ -159,56 +152,52 @@ function watchForRelease(path: string): { next(timeoutMs: number, delayMs: numbe
  * `onWait`), breaks it at once when its holder is gone, and gives up after `timeoutMs` with a
  * StoreLockedError that says what to do. A lock file that is a symlink or another user's is refused.
  */
-export async function acquireStateLock(
-  path: string,
-  ownership: Ownership,
-  options: StateLockOptions = {},
-): Promise<StateLock> {
-  const isAlive = options.isAlive ?? processIsAlive
+export async function acquireStateLock(path: string, ownership: Ownership, options: StateLockOptions = {}) {
   const token = randomHex(12)
+  const command = options.command ?? 'auth-pool'
   const started = Date.now()
   let told = false
-  const released = watchForRelease(path)
+  let released: ReturnType<typeof watchForRelease> | undefined
   try {
     // A process that let a contended lock go a moment ago and wants it again lets those waiting go first.
-    if (contended) await released.next(YIELD_MS - (Date.now() - lastReleasedAt), 0)
+    if (contended)
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, YIELD_MS - (Date.now() - lastReleasedAt))))
     contended = false
-    for (;;) {
-      const me = { pid: process.pid, host: HOST, token, command: options.command ?? 'auth-pool', at: Date.now() }
-      if (create(path, JSON.stringify(me))) break
+    while (!create(path, JSON.stringify({ pid: process.pid, host: HOST, token, command, at: Date.now() }))) {
       ownedFileStamp(path, ownership, 'lock file')
       const holder = readHolder(path)
       if (holder === undefined) continue // let go meanwhile
-      const torn = holder === 'unreadable' && Date.now() - lstatSync(path).mtimeMs > TORN_MS
-      if (torn || (holder !== 'unreadable' && isGone(holder, isAlive))) {
+      if (holder === 'unreadable' ? Date.now() - lstatSync(path).mtimeMs > TORN_MS : isGone(holder)) {
         breakLock(path, holder)
         continue
       }
-      const waited = Date.now() - started
       contended = true
-      if (holder !== 'unreadable') {
-        if (waited >= (options.timeoutMs ?? 30_000)) throw new StoreLockedError(path, holder, holder.host === HOST)
-        if (!told && waited >= (options.noticeAfterMs ?? 1_000)) {
-          told = true
-          options.onWait?.(holder)
-        }
+      const waited = Date.now() - started
+      if (holder !== 'unreadable' && waited >= (options.timeoutMs ?? 30_000))
+        throw new StoreLockedError(path, holder, holder.host === HOST)
+      if (holder !== 'unreadable' && !told && waited >= (options.noticeAfterMs ?? 1_000)) {
+        told = true
+        options.onWait?.(holder)
       }
-      // Woken when the lock goes; the longest waiter looks first, so turns go roughly in order of arrival.
-      await released.next(POLL_MS, Math.max(0, YIELD_MS - waited / 10))
+      // Watched from the first wait on (a release just before that is caught by looking once more); the
+      // longest waiter looks first after a release, so turns go roughly in order of arrival.
+      if (released) await released.next(POLL_MS, Math.max(0, YIELD_MS - waited / 10))
+      else released = watchForRelease(path)
     }
   } finally {
-    released.close()
+    released?.close()
   }
-  let let_go = false
+  let letGo = false
   const ours = () => {
     const holder = readHolder(path)
     return typeof holder === 'object' && holder.token === token
   }
   return {
-    stillHeld: () => !let_go && ours(),
+    /** True while the lock file on disk is still this holder's. */
+    stillHeld: () => !letGo && ours(),
     release() {
-      if (!let_go && ours()) unlinkSync(path)
-      let_go = true
+      if (!letGo && ours()) unlinkSync(path)
+      letGo = true
       lastReleasedAt = Date.now()
     },
   }

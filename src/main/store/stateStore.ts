@@ -50,10 +50,6 @@ type Loaded = {
   readonly restored?: Restored
 }
 
-/** The text a document's JSON starts with: version, revision and commit lead it (the schema's order). */
-const headOf = (d: StateDocument) =>
-  `{"version":${d.version},"revision":${d.revision},"commit":${JSON.stringify(d.commit)}`
-
 /** How often a batch whose file changed under it (a lock broken by mistake) runs again before giving up. */
 const FENCE_RETRIES = 5
 
@@ -120,8 +116,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     const body = JSON.stringify(doc)
     if (loadedText !== undefined && !restored && body === loadedText) return outcomes
     const next = { ...doc, revision: base.revision + 1, commit: randomHex(6) }
-    // Serialized once: the next revision's text is the same but for its head, where a person looks first.
-    const text = body.startsWith(headOf(doc)) ? headOf(next) + body.slice(headOf(doc).length) : JSON.stringify(next)
+    const text = JSON.stringify(next) // version, revision and commit lead it (the schema's order)
     // The revision fence: if anyone wrote the file since it was loaded (a lock broken by mistake), this
     // draft is stale; it is thrown away and the batch runs again on what is there now.
     if (!stillHeld() || ownedFileStamp(path, ownership, 'state file') !== loadedStamp) return 'changed-under-us'
