@@ -1,12 +1,14 @@
 import { isAbsolute, resolve } from 'node:path'
 import { z } from 'zod'
-import { NotFoundError, ValidationError } from '../../shared/errors'
+import { ValidationError } from '../../shared/errors'
 import type { DeepReadonly } from '../../shared/readonly'
 import type { Account } from '../../shared/schemas/account'
 import type { Session } from '../../shared/schemas/session'
 import { SettingsSchema, type Settings } from '../../shared/schemas/settings'
 import type { Recovery, SchedulerState, StateDocument, StateDraft } from '../../shared/schemas/state'
 import { findAccount, prepareAddAccount, prepareUpdateAccount, removeAccount } from './accounts'
+import { createNotifications } from './notifications'
+import { accountViews, standingsOf, usageOf } from './standings'
 import {
   allocateInDraft,
   chooseAccount,
@@ -17,15 +19,11 @@ import {
 } from './allocation'
 import { Emitter } from '../../shared/emitter'
 import { type AccountView, type Metrics, type PoolStatus } from '../../shared/schemas/pool'
-import { effectiveBudgets, standingOf, type AccountStanding } from './health'
-import type { AccountUsage, EnginePorts, PoolNotification } from './ports'
+import type { AccountStanding } from './health'
+import type { EnginePorts, PoolNotification } from './ports'
 import { reconcileInDraft, type ReconcileOutcome } from './reconcile'
-import { loginExpiry } from './rules/credentials'
-import { deliverWithRetry, DEFAULT_BACKOFF_MS } from './rules/delivery'
-import { evaluateRulesInDraft } from './rules/evaluate'
-import { RuleSchema, type NotificationRecord, type Rule } from '../../shared/schemas/rules'
 import { createScheduler, type Scheduler } from './scheduler'
-import { activeSessionCount, endSession, sessionsOfAccount } from './sessions'
+import { endSession, sessionsOfAccount } from './sessions'
 import { byText } from '../../shared/format'
 
 type Doc = DeepReadonly<StateDocument>
@@ -56,26 +54,13 @@ export function createPool(ports: EnginePorts) {
   const didChangeSessions = new Emitter<void>()
   const didRaiseNotification = new Emitter<PoolNotification>()
   const didChangeNotifications = new Emitter<void>()
-  const backoffMs = ports.deliveryBackoffMs ?? DEFAULT_BACKOFF_MS
   const counters = { allocations: 0, sessionIdCollisions: 0 }
   const reconcileCounters = { runs: 0, failures: 0, reaped: 0, expired: 0, reassigned: 0, pruned: 0 }
 
-  function usageOf(doc: Doc): Map<string, AccountUsage> {
-    return new Map(
-      doc.accounts.map((a) => [
-        a.id,
-        ports.usage.usageOf({
-          id: a.id,
-          configDir: a.configDir,
-          weeklyBudgetUsd: effectiveBudgets(a, doc.settings).weekUsd,
-        }),
-      ]),
-    )
-  }
+  const standings = (doc: Doc, now: Date): Map<string, AccountStanding> =>
+    standingsOf(doc, now, usageOf(doc, ports.usage))
+  const view = (doc: Doc, now: Date) => accountViews(doc, standings(doc, now))
 
-  function standings(doc: Doc, now: Date, usage = usageOf(doc)): Map<string, AccountStanding> {
-    return new Map(doc.accounts.map((a) => [a.id, standingOf(a, usage.get(a.id)!, doc.settings, now)]))
-  }
   /** One allocation on a draft, with the session id the requester drew (redrawn only on a collision). */
   function allocateHere(d: StateDraft, wanted: AllocationRequest, id: string, now: Date): Allocation {
     let first = true
@@ -83,40 +68,8 @@ export function createPool(ports: EnginePorts) {
     return allocateInDraft(d, standings(d, now), wanted, now, drawId, () => counters.sessionIdCollisions++)
   }
 
-  function view(doc: Doc, now: Date): AccountView[] {
-    const all = standings(doc, now)
-    return doc.accounts.map((a) => ({
-      ...(a as Account),
-      standing: all.get(a.id)!,
-      activeSessions: activeSessionCount(doc, a.id),
-    }))
-  }
-
   /** Paths the user gives for a folder are absolute in the state document. */
   const absoluteFolder = (cwd: string) => (isAbsolute(cwd) ? resolve(cwd) : resolve(fs.cwd(), cwd))
-
-  /** Shows one raised notification (with retries) and records how that went. */
-  async function deliver(record: NotificationRecord): Promise<void> {
-    const notification: PoolNotification = {
-      id: record.id,
-      kind: record.kind,
-      title: record.title,
-      body: record.body,
-      accountId: record.accountId,
-      suggestedAccountId: record.suggestedAccountId,
-    }
-    didRaiseNotification.fire(notification)
-    const outcome = await deliverWithRetry(notification, ports.notifier, clock, backoffMs)
-    await store.transact((d) => {
-      const stored = d.notifications.find((n) => n.id === record.id)
-      if (!stored) return // pushed out of the history by 500 newer ones meanwhile
-      stored.delivery = outcome.delivered ? 'delivered' : 'undelivered'
-      stored.attempts += outcome.attempts
-      stored.lastError = outcome.lastError
-      stored.deliveredAt = outcome.delivered ? clock.now().toISOString() : null
-    })
-    didChangeNotifications.fire()
-  }
 
   const inFlight = new Set<Promise<unknown>>()
   /** Runs work in the background, tracked so `idle()` (tests, quitting) can wait for it. */
@@ -127,27 +80,10 @@ export function createPool(ports: EnginePorts) {
     inFlight.add(running)
   }
 
-  /** Evaluates the notification rules now and delivers what they raise. */
-  async function evaluateRules(): Promise<NotificationRecord[]> {
-    const snapshot = await store.read()
-    const expiries = new Map(snapshot.accounts.map((a) => [a.id, loginExpiry(fs, a.configDir)]))
-    const breaker = scheduler.state()
-    const raised = await store.transact((d) => {
-      const now = clock.now()
-      const usage = usageOf(d)
-      return evaluateRulesInDraft(d, {
-        now,
-        standings: standings(d, now, usage),
-        usage,
-        loginExpiry: expiries,
-        breaker,
-        newId,
-      })
-    })
-    if (raised.length) didChangeNotifications.fire()
-    await Promise.all(raised.map(deliver))
-    return raised
-  }
+  const notifications = createNotifications(ports, { didRaiseNotification, didChangeNotifications }, () =>
+    scheduler.state(),
+  )
+  const { evaluateRules } = notifications
 
   const scheduler: Scheduler = createScheduler({
     clock,
@@ -174,39 +110,9 @@ export function createPool(ports: EnginePorts) {
         .catch(() => undefined) // the store itself failing is what the breaker reports; nothing more to record
     },
     onBreakerChange: (state) => {
-      if (state.open) background(notifyBreakerOpen)
+      if (state.open) background(notifications.notifyBreakerOpen)
     },
   })
-
-  /**
-   * The breaker just opened: the rules raise its notification (once per opening, recorded in the
-   * history). When the state file itself is what fails (a full disk, a folder taken away), nothing can
-   * be recorded, so the notification is shown directly, unless the user turned that rule off.
-   */
-  async function notifyBreakerOpen(): Promise<void> {
-    try {
-      await evaluateRules()
-    } catch (error) {
-      const rules = await store.read().then(
-        (d) => d.rules,
-        () => null, // not even readable: say it
-      )
-      if (rules && !rules.some((r) => r.kind === 'rebalance_failing' && r.enabled)) return
-      const notification: PoolNotification = {
-        id: newId(),
-        kind: 'rebalance_failing',
-        title:
-          (error as { code?: unknown }).code === 'STORE_IO'
-            ? 'Auth Pool cannot save its state'
-            : 'Auth Pool cannot rebalance',
-        body: `${error instanceof Error ? error.message : String(error)}. Retrying less often.`,
-        accountId: null,
-        suggestedAccountId: null,
-      }
-      didRaiseNotification.fire(notification)
-      await deliverWithRetry(notification, ports.notifier, clock, backoffMs)
-    }
-  }
 
   async function reconcile(): Promise<ReconcileOutcome> {
     const outcome = await store.transact((d) =>
@@ -232,44 +138,16 @@ export function createPool(ports: EnginePorts) {
       while (inFlight.size) await Promise.all([...inFlight])
     },
 
-    async rules(): Promise<DeepReadonly<Rule[]>> {
-      return (await store.read()).rules
-    },
+    rules: notifications.rules,
+    deleteRule: notifications.deleteRule,
+    notifications: notifications.notifications,
+    deliverPending: notifications.deliverPending,
 
-    /** Adds or replaces a rule (by id). An invalid rule is refused with field paths and never stored. */
-    async saveRule(input: unknown): Promise<Rule> {
-      const rule = parseOrThrow(RuleSchema, input)
-      const saved = await store.transact((d) => {
-        if (rule.accounts !== 'all')
-          rule.accounts.forEach((id, i) => {
-            if (!d.accounts.some((a) => a.id === id))
-              throw new ValidationError([{ path: ['accounts', i], message: `no account with id ${id}` }])
-          })
-        const at = d.rules.findIndex((r) => r.id === rule.id)
-        if (at === -1) d.rules.push(rule)
-        else d.rules[at] = rule
-        return rule
-      })
+    /** Adds or replaces a rule (by id); the rules are evaluated again with it. */
+    async saveRule(input: unknown) {
+      const saved = await notifications.saveRule(input)
       background(evaluateRules)
       return saved
-    },
-
-    async deleteRule(id: string): Promise<void> {
-      await store.transact((d) => {
-        if (!d.rules.some((r) => r.id === id)) throw new NotFoundError('rule', id)
-        d.rules = d.rules.filter((r) => r.id !== id)
-      })
-    },
-
-    /** Raised notifications, newest first. */
-    async notifications(): Promise<DeepReadonly<NotificationRecord[]>> {
-      return [...(await store.read()).notifications].reverse()
-    },
-
-    /** Delivers notifications left pending by a process that stopped before showing them. */
-    async deliverPending(): Promise<void> {
-      const pending = (await store.read()).notifications.filter((n) => n.delivery === 'pending')
-      await Promise.all(pending.map((n) => deliver(n as NotificationRecord)))
     },
 
     async addAccount(input: unknown): Promise<Account> {
@@ -316,11 +194,12 @@ export function createPool(ports: EnginePorts) {
       const request = parseOrThrow(AllocateInputSchema, input)
       const doc = await store.read()
       const now = clock.now()
-      const choice = chooseAccount(doc, standings(doc, now), {
+      const all = standings(doc, now)
+      const choice = chooseAccount(doc, all, {
         cwd: request.cwd ? absoluteFolder(request.cwd) : null,
         account: request.account ?? null,
       })
-      const account = view(doc, now).find((a) => a.id === choice.account.id)!
+      const account = accountViews(doc, all).find((a) => a.id === choice.account.id)!
       return { account, reason: choice.reason, notice: choice.notice }
     },
 
@@ -366,7 +245,7 @@ export function createPool(ports: EnginePorts) {
         .filter((t): t is string => !!t && t > now.toISOString())
       return {
         revision: doc.revision,
-        accounts: view(doc, now),
+        accounts: accountViews(doc, all),
         availableCount: [...all.values()].filter((s) => s.available).length,
         nextResetAt: resets.sort()[0] ?? earliestFreeAt(doc, all),
         autoPick,
