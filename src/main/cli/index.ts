@@ -6,7 +6,7 @@ const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text + '\n'),
   stderr: (text) => process.stderr.write(text + '\n'),
   env: process.env,
-  // isatty rather than process.stdin.isTTY: opening stdin as a stream loads Node's streams (~8 ms).
+  // isatty rather than process.stdin.isTTY: opening stdin as a stream loads all of Node's streams.
   interactive: isatty(0),
   execve(file, args, env) {
     // Only once everything written has reached its pipe (writes to a pipe are asynchronous on macOS).

@@ -1,5 +1,5 @@
-// node:crypto is loaded on first use, not when a command starts: loading it costs every command about
-// 11 ms, and most (status, usage, run of a subcommand) never draw a random number.
+// node:crypto is loaded on first use, not when a command starts: it is slow to load, and most commands
+// (status, usage, run of a subcommand) never draw a random number.
 const crypto = () => process.getBuiltinModule('node:crypto')
 
 /** A random UUID (v4). */

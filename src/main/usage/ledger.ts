@@ -169,7 +169,7 @@ export class AccountLedger {
 
   /**
    * The index's file: a 64-bit FNV-1a hash of the folder's path names it. Not node:crypto's sha256, which
-   * costs a command ~11 ms to load; a name needs no secrecy, and the index checks whose it is on load.
+   * is slow to load for a short command; a name needs no secrecy, and the index checks whose it is on load.
    */
   static indexPathFor(indexDir: string, configDir: string): string {
     let hash = 0xcbf29ce484222325n
