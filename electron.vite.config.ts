@@ -1,12 +1,16 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
+import { readFileSync } from 'node:fs'
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
 
 export default defineConfig({
   main: {
     // Whitespace and syntax minified (every command compiles these bundles at its start: 6–7 ms of
     // `status` and `env` here), names kept, so a stack trace still names its functions.
     esbuild: { minifyIdentifiers: false },
+    define: { __AUTH_POOL_VERSION__: JSON.stringify(version) },
     build: {
       // zod is bundled, not loaded from node_modules at run time: resolving and compiling its files was
       // most of a command's start-up. electron-store stays external for the app.

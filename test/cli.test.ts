@@ -55,18 +55,20 @@ describe('auth-pool command line', () => {
     expect((await cli('accounts', 'list')).stdout).toMatch(/^work \(max5\) — 5h 0% · week 0%/)
   })
 
-  it('exits 2 with a message naming the field for invalid input, and 2 for bad usage', async () => {
+  it('exits 2 with a message naming the flag for invalid input, and 2 for bad usage', async () => {
     const { root, cli } = setup()
     const missing = await cli('accounts', 'add', '--name', 'x', '--config-dir', join(root, 'nope'), '--json')
     expect(missing.code).toBe(2)
     expect(JSON.parse(missing.stdout).error).toMatchObject({ code: 'VALIDATION', issues: [{ path: ['configDir'] }] })
-    expect(missing.stderr).toMatch(/configDir: .*does not exist/)
+    expect(missing.stderr).toBe(
+      `auth-pool: --config-dir: ${join(root, 'nope')} does not exist; add --create to make it\n`,
+    )
     const zero = await cli('accounts', 'add', '--name', 'x', '--config-dir', root, '--block-budget-usd', '0')
     expect(zero.code).toBe(2)
-    expect(zero.stderr).toMatch(/blockBudgetUsd: must be greater than 0/)
+    expect(zero.stderr).toMatch(/--block-budget-usd must be an amount in US dollars from 0.01 to 1000000 .*got "0"/)
     const unknownFlag = await cli('allocate', '--acount', 'x')
     expect(unknownFlag.code).toBe(2)
-    expect(unknownFlag.stderr).toMatch(/unknown option --acount/)
+    expect(unknownFlag.stderr).toMatch(/unknown option --acount \(did you mean --account\?\)/)
     const notANumber = await cli('allocate', '--pid', 'abc')
     expect(notANumber.code).toBe(2)
     const unknownCommand = await cli('frobnicate')

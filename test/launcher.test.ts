@@ -89,7 +89,7 @@ describe('auth-pool run with the real Claude Code', () => {
 
   it('moves to the second account when the first has used its block budget, and says so', async () => {
     const { dirs, cli, run } = await setup()
-    expect((await cli('accounts', 'set', 'A', '--block-budget-usd', '0.001')).code).toBe(0)
+    expect((await cli('accounts', 'set', 'A', '--block-budget-usd', '0.01')).code).toBe(0)
     expect((await run()).code).toBe(0) // A is idle, so it takes this one and spends past its budget
     const second = await run()
     expect(second.code, second.stderr).toBe(0)

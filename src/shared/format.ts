@@ -31,4 +31,27 @@ export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 
 
 export const money = (usd: number): string => `$${usd.toFixed(2)}`
 
+/**
+ * A line for a user about to use an account that is near or past its limit, or nothing: "work is near
+ * its limit (5-hour window 92%, week 40%)", "work is limited until 14:00 (…)".
+ */
+export function limitWarning(account: {
+  readonly name: string
+  readonly standing: {
+    readonly status: string
+    readonly reason: string
+    readonly freesAt: string | null
+    readonly blockRatio: number
+    readonly weekRatio: number
+  }
+}): string | undefined {
+  const s = account.standing
+  if (s.status === 'near_limit')
+    return `${account.name} is near its limit (5-hour window ${percent(s.blockRatio)}, week ${percent(s.weekRatio)})`
+  if (s.status === 'limited')
+    return `${account.name} is limited${s.freesAt ? ` until ${clockTime(s.freesAt)}` : ''} (${s.reason})`
+  if (s.status === 'disabled') return `${account.name} is disabled`
+  return undefined
+}
+
 export const percent = (ratio: number): string => `${Math.round(ratio * 100)}%`

@@ -1,21 +1,20 @@
 import type { Pool } from '../engine/pool'
 import type { FileSystem } from '../engine/ports'
-import { envLine, runClaude, type RunIo, type ShellKind } from '../launcher/run'
-import { resolveClaude } from '../launcher/executable'
+import { envLine, loginClaude, runClaude, type RunIo, type ShellKind } from '../launcher/run'
 import type { UsageService } from '../usage/usageService'
 import { usageReport, usageTable } from './usageReport'
-import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args'
+import { UsageError, type Flags, type ParsedArgs, type PositionalSpec } from './args'
 import { accountLine, sessionLine, statusText } from './format'
+import { clockTime, limitWarning } from '../../shared/format'
 import { NO_ACCOUNTS_YET } from '../../shared/errors'
-import { spawnProcess } from '../system/spawn'
+import { accountRef, dateOrTime, dollars, folder, integer, oneOf, pathText, plan, sessionId } from './values'
+import { completionScript, SHELLS } from './completion'
 
 export interface CliContext {
   readonly engine: Pool
   readonly usage: UsageService
   readonly fs: FileSystem
   readonly io: RunIo
-  /** Reads accounts without a usage index yet on both cores (see UsageService.prime). */
-  readonly prime: () => Promise<void>
 }
 
 /** A command that ran a child process and ends with its exit code (`run`, `login`). */
@@ -26,51 +25,166 @@ export interface CommandExit {
 export interface CommandOutput {
   /** What `--json` prints. */
   readonly json: unknown
-  /** The one-line (or few-line) human summary. */
+  /** The human summary. */
   readonly text: string
 }
 
-interface Command<S extends FlagSpec> {
-  readonly usage: string
-  readonly flags: S
-  /** Names of the positional arguments, in order. */
-  readonly positionals?: readonly string[]
-  /** Arguments that are not ours go to the child (`run`): unknown words are not an error. */
+export interface Command {
+  /** The words that name it: `accounts add`. */
+  readonly name: string
+  readonly summary: string
+  readonly positionals?: readonly PositionalSpec[]
+  readonly flags: Flags
+  /** Flags that must be given, named in the usage line. */
+  readonly required?: readonly string[]
+  /** Words after `--` go to Claude Code (`run`). */
   readonly passThrough?: boolean
-  readonly run: (context: CliContext, args: ParsedArgs<S>) => Promise<CommandOutput | CommandExit>
+  /** Whether it reads the pool's usage (most do): a first start reads the transcripts first. */
+  readonly readsUsage?: boolean
+  /** What stdout gets when it fails (not with --json): for `env`, a statement that makes `eval` fail. */
+  readonly onFailure?: (argv: readonly string[]) => string
+  readonly run: (context: CliContext, args: ParsedArgs) => Promise<CommandOutput | CommandExit>
 }
 
-const command = <S extends FlagSpec>(c: Command<S>) => c as unknown as Command<FlagSpec>
-
-const accountFlags = {
-  json: 'boolean',
-  name: 'string',
-  'config-dir': 'string',
-  plan: 'string',
-  'block-budget-usd': 'number',
-  'weekly-budget-usd': 'number',
-  priority: 'number',
-  create: 'boolean',
-  disable: 'boolean',
-  enable: 'boolean',
+const JSON_FLAG = { json: { type: 'boolean', help: 'print the result as JSON' } } as const
+const ACCOUNT_FLAG = {
+  account: { type: 'string', value: 'NAME', help: 'an account, by name', parse: accountRef },
+} as const
+const CWD_FLAG = {
+  cwd: { type: 'string', value: 'DIR', help: 'the folder (default: this one)', parse: folder },
 } as const
 
-function positional(args: ParsedArgs<FlagSpec>, index: number, what: string, usage: string): string {
-  const value = args.positionals[index]
-  if (value === undefined) throw new UsageError(`missing ${what}\nusage: ${usage}`)
+const accountFields = {
+  plan: { type: 'string', value: 'PLAN', help: 'pro, max5, max20 or custom', parse: plan },
+  'block-budget-usd': {
+    type: 'string',
+    value: 'USD',
+    help: "the 5-hour window's budget in US dollars",
+    parse: dollars,
+  },
+  'weekly-budget-usd': { type: 'string', value: 'USD', help: "the week's budget in US dollars", parse: dollars },
+  priority: { type: 'string', value: 'N', help: 'from -100 to 100; higher wins ties', parse: integer(-100, 100) },
+  create: { type: 'boolean', help: 'make the config directory (0700) if it does not exist' },
+} as const
+
+const shellKinds: Record<string, ShellKind> = {
+  posix: 'posix',
+  sh: 'posix',
+  bash: 'posix',
+  zsh: 'posix',
+  fish: 'fish',
+  powershell: 'powershell',
+}
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
+/** The first positional, or a usage error naming what is missing. */
+function first(args: ParsedArgs, what: string): string {
+  const value = args.positionals[0]
+  if (value === undefined) throw new UsageError(`missing ${what}`)
   return value
 }
 
-function noExtraPositionals(args: ParsedArgs<FlagSpec>, allowed: number, usage: string): void {
-  if (args.positionals.length > allowed)
-    throw new UsageError(`unexpected argument "${args.positionals[allowed]}"\nusage: ${usage}`)
-}
-
-export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
-  'accounts add': command({
-    usage:
-      'auth-pool accounts add --name NAME --config-dir DIR [--plan pro|max5|max20|custom] [--block-budget-usd N] [--weekly-budget-usd N] [--priority N] [--create] [--disable] [--json]',
-    flags: accountFlags,
+export const COMMANDS: readonly Command[] = [
+  {
+    name: 'run',
+    summary: 'Claude Code on the account with the most headroom (claude arguments after --)',
+    positionals: [{ name: 'PROMPT', help: 'a first prompt for Claude Code', optional: true }],
+    flags: {
+      ...ACCOUNT_FLAG,
+      ...CWD_FLAG,
+      'any-account': {
+        type: 'boolean',
+        help: "when the conversation's account is unavailable, start a new conversation on another",
+      },
+      'keep-api-key': { type: 'boolean', help: 'keep ANTHROPIC_API_KEY / ANTHROPIC_AUTH_TOKEN for Claude Code' },
+    },
+    passThrough: true,
+    readsUsage: true,
+    async run(context, { flags, positionals, rest }) {
+      const exitCode = await runClaude(
+        context.engine,
+        context.fs,
+        {
+          account: flags.account as string | undefined,
+          cwd: flags.cwd as string | undefined,
+          anyAccount: flags['any-account'] === true,
+          keepApiKey: flags['keep-api-key'] === true,
+          claudeArgs: [...positionals, ...rest],
+        },
+        context.io,
+      )
+      return { exitCode }
+    },
+  },
+  {
+    name: 'env',
+    summary: 'CLAUDE_CONFIG_DIR for a plain `claude` in this shell: eval "$(auth-pool env)"',
+    flags: {
+      ...ACCOUNT_FLAG,
+      ...CWD_FLAG,
+      shell: {
+        type: 'string',
+        value: 'SHELL',
+        help: 'posix (bash, zsh, sh), fish or powershell',
+        parse: oneOf(shellKinds),
+      },
+      ...JSON_FLAG,
+    },
+    readsUsage: true,
+    // Without an account nothing is set: `eval` fails too, and a plain `claude` is not run on a default.
+    onFailure: (argv) =>
+      argv.includes('powershell') ? "throw 'auth-pool: no account for CLAUDE_CONFIG_DIR'" : 'false',
+    async run({ engine, io }, { flags }) {
+      const shell = (flags.shell as ShellKind | undefined) ?? 'posix'
+      const { account, notice } = await engine.pick({ account: flags.account, cwd: flags.cwd ?? process.cwd() })
+      if (notice) io.stderr(`auth-pool: ${notice}`)
+      const warning = limitWarning(account)
+      if (warning) io.stderr(`auth-pool: ${warning}`)
+      const line = envLine(account.configDir, shell)
+      return {
+        json: { account: { id: account.id, name: account.name, configDir: account.configDir }, notice, line },
+        text: line,
+      }
+    },
+  },
+  {
+    name: 'status',
+    summary: 'the pool in a few lines',
+    flags: JSON_FLAG,
+    readsUsage: true,
+    async run({ engine }) {
+      const status = await engine.status()
+      return { json: status, text: statusText(status) }
+    },
+  },
+  {
+    name: 'usage',
+    summary: "each account's 5-hour blocks, week, limits and skipped lines",
+    flags: {
+      ...ACCOUNT_FLAG,
+      since: { type: 'string', value: 'DATE', help: 'only blocks ending after this date or time', parse: dateOrTime },
+      ...JSON_FLAG,
+    },
+    readsUsage: true,
+    async run(context, { flags }) {
+      const report = await usageReport(context, {
+        account: flags.account as string | undefined,
+        since: flags.since as number | undefined,
+      })
+      return { json: report, text: usageTable(report) }
+    },
+  },
+  {
+    name: 'accounts add',
+    summary: 'adds an account: a Claude Code config directory and its plan',
+    flags: {
+      name: { type: 'string', value: 'NAME', help: 'its name: letters, digits, spaces, . _ -' },
+      'config-dir': { type: 'string', value: 'DIR', help: 'its CLAUDE_CONFIG_DIR', parse: pathText },
+      ...accountFields,
+      disable: { type: 'boolean', help: 'add it disabled' },
+      ...JSON_FLAG,
+    },
+    required: ['name', 'config-dir'],
     async run({ engine }, { flags }) {
       const account = await engine.addAccount({
         name: flags.name,
@@ -79,39 +193,34 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
         blockBudgetUsd: flags['block-budget-usd'],
         weeklyBudgetUsd: flags['weekly-budget-usd'],
         priority: flags.priority,
-        create: flags.create ?? false,
-        enabled: !flags.disable,
+        create: flags.create === true,
+        enabled: flags.disable !== true,
       })
       return { json: account, text: `added ${account.name} (${account.plan}) at ${account.configDir}` }
     },
-  }),
-  'accounts list': command({
-    usage: 'auth-pool accounts list [--json]',
-    flags: { json: 'boolean' },
+  },
+  {
+    name: 'accounts list',
+    summary: 'every account and where it stands',
+    flags: JSON_FLAG,
+    readsUsage: true,
     async run({ engine }) {
       const accounts = await engine.listAccounts()
-      return {
-        json: accounts,
-        text: accounts.length ? accounts.map(accountLine).join('\n') : NO_ACCOUNTS_YET,
-      }
+      return { json: accounts, text: accounts.length ? accounts.map(accountLine).join('\n') : NO_ACCOUNTS_YET }
     },
-  }),
-  'accounts remove': command({
-    usage: 'auth-pool accounts remove NAME [--force] [--json]   (the config directory stays on disk)',
-    positionals: ['NAME'],
-    flags: { json: 'boolean', force: 'boolean' },
-    async run({ engine }, args) {
-      const account = await engine.removeAccount(positional(args, 0, 'account name', this.usage), {
-        force: args.flags.force ?? false,
-      })
-      return { json: account, text: `removed ${account.name}; ${account.configDir} was left on disk` }
+  },
+  {
+    name: 'accounts set',
+    summary: "changes an account's name, directory, plan, budgets, priority or whether it is used",
+    positionals: [{ name: 'NAME', help: 'the account' }],
+    flags: {
+      name: { type: 'string', value: 'NEW', help: 'a new name' },
+      'config-dir': { type: 'string', value: 'DIR', help: 'a new CLAUDE_CONFIG_DIR', parse: pathText },
+      ...accountFields,
+      enable: { type: 'boolean', help: 'use it again' },
+      disable: { type: 'boolean', help: 'stop using it for new sessions' },
+      ...JSON_FLAG,
     },
-  }),
-  'accounts set': command({
-    usage:
-      'auth-pool accounts set NAME [--name NEW] [--config-dir DIR] [--plan P] [--block-budget-usd N] [--weekly-budget-usd N] [--priority N] [--enable|--disable] [--json]',
-    positionals: ['NAME'],
-    flags: accountFlags,
     async run({ engine }, args) {
       const { flags } = args
       if (flags.enable && flags.disable) throw new UsageError('give --enable or --disable, not both')
@@ -126,14 +235,85 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
           enabled: flags.enable ? true : flags.disable ? false : undefined,
         }).filter(([, v]) => v !== undefined),
       )
-      if (Object.keys(patch).length === 0) throw new UsageError(`nothing to change\nusage: ${this.usage}`)
-      const account = await engine.updateAccount(positional(args, 0, 'account name', this.usage), patch)
+      if (Object.keys(patch).length === 0) throw new UsageError('nothing to change: give at least one option')
+      const name = accountRef(first(args, 'the account to change'), 'NAME')
+      const account = await engine.updateAccount(name, patch, { create: flags.create === true })
       return { json: account, text: `updated ${account.name}` }
     },
-  }),
-  allocate: command({
-    usage: 'auth-pool allocate [--cwd DIR] [--account NAME] [--pid N] [--json]',
-    flags: { json: 'boolean', cwd: 'string', account: 'string', pid: 'number' },
+  },
+  {
+    name: 'accounts remove',
+    summary: 'removes an account from the pool (its directory stays on disk)',
+    positionals: [{ name: 'NAME', help: 'the account' }],
+    flags: { force: { type: 'boolean', help: 'even with active sessions' }, ...JSON_FLAG },
+    async run({ engine }, args) {
+      const account = await engine.removeAccount(accountRef(first(args, 'the account to remove'), 'NAME'), {
+        force: args.flags.force === true,
+      })
+      return { json: account, text: `removed ${account.name}; ${account.configDir} was left on disk` }
+    },
+  },
+  {
+    name: 'login',
+    summary: "Claude Code's login for an account, in this terminal (no --json: it is interactive)",
+    positionals: [{ name: 'NAME', help: 'the account' }],
+    flags: {},
+    async run(context, args) {
+      return {
+        exitCode: await loginClaude(
+          context.engine,
+          accountRef(first(args, 'the account to log in'), 'NAME'),
+          context.io,
+        ),
+      }
+    },
+  },
+  {
+    name: 'prefer',
+    summary: 'the account new sessions use while it has headroom, as picked in the tray (auto: the best)',
+    positionals: [{ name: 'NAME|auto', help: 'an account, or auto' }],
+    flags: JSON_FLAG,
+    readsUsage: true,
+    async run({ engine, io }, args) {
+      const name = accountRef(first(args, 'an account name or "auto"'), 'NAME')
+      const id = await engine.setPreferredAccount(name.toLowerCase() === 'auto' ? null : name)
+      const picked = id ? (await engine.listAccounts()).find((a) => a.id === id) : undefined
+      const warning = picked && limitWarning(picked)
+      if (warning) io.stderr(`auth-pool: ${warning}; until then new sessions go to the best available account`)
+      return {
+        json: { preferredAccountId: id },
+        text: picked ? `new sessions prefer ${picked.name}` : 'new sessions go to the best available account',
+      }
+    },
+  },
+  {
+    name: 'sessions',
+    summary: "sessions, newest first, with Claude Code's session id to --resume",
+    flags: { ...ACCOUNT_FLAG, active: { type: 'boolean', help: 'only the running ones' }, ...JSON_FLAG },
+    async run({ engine }, { flags }) {
+      const [sessions, accounts] = await Promise.all([
+        engine.sessions({ account: flags.account as string | undefined, activeOnly: flags.active === true }),
+        engine.listAccounts(),
+      ])
+      const names = new Map(accounts.map((a) => [a.id, a.name]))
+      return {
+        json: sessions,
+        text: sessions.length
+          ? sessions.map((s) => sessionLine(s, names.get(s.accountId) ?? s.accountId)).join('\n')
+          : 'no sessions',
+      }
+    },
+  },
+  {
+    name: 'allocate',
+    summary: 'records a session on the best account and prints it (for scripts; run does this for you)',
+    flags: {
+      ...CWD_FLAG,
+      ...ACCOUNT_FLAG,
+      pid: { type: 'string', value: 'PID', help: 'the process the session runs in', parse: integer(1, 2 ** 31) },
+      ...JSON_FLAG,
+    },
+    readsUsage: true,
     async run({ engine }, { flags }) {
       const a = await engine.allocate({ cwd: flags.cwd, account: flags.account, pid: flags.pid })
       return {
@@ -146,168 +326,56 @@ export const COMMANDS: Readonly<Record<string, Command<FlagSpec>>> = {
         text: `${a.notice ? `${a.notice}\n` : ''}session ${a.session.id} on ${a.account.name} (${a.reason}); CLAUDE_CONFIG_DIR=${a.account.configDir}`,
       }
     },
-  }),
-  release: command({
-    usage: 'auth-pool release SESSION_ID [--json]',
-    positionals: ['SESSION_ID'],
-    flags: { json: 'boolean' },
+  },
+  {
+    name: 'release',
+    summary: 'ends a session allocate recorded',
+    positionals: [{ name: 'SESSION_ID', help: 'its id' }],
+    flags: JSON_FLAG,
     async run({ engine }, args) {
-      const session = await engine.release(positional(args, 0, 'session id', this.usage))
+      const session = await engine.release(sessionId(first(args, 'the session id'), 'SESSION_ID'))
       return { json: session, text: `session ${session.id} ${session.status}` }
     },
-  }),
-  sessions: command({
-    usage: 'auth-pool sessions [--account NAME] [--active] [--json]',
-    flags: { json: 'boolean', account: 'string', active: 'boolean' },
-    async run({ engine }, { flags }) {
-      const [sessions, accounts] = await Promise.all([
-        engine.sessions({ account: flags.account, activeOnly: flags.active ?? false }),
-        engine.listAccounts(),
-      ])
-      const names = new Map(accounts.map((a) => [a.id, a.name]))
-      return {
-        json: sessions,
-        text: sessions.length
-          ? sessions.map((s) => sessionLine(s, names.get(s.accountId) ?? s.accountId)).join('\n')
-          : 'no sessions',
-      }
-    },
-  }),
-  status: command({
-    usage: 'auth-pool status [--json]',
-    flags: { json: 'boolean' },
-    async run({ engine }) {
-      const status = await engine.status()
-      return { json: status, text: statusText(status) }
-    },
-  }),
-  prefer: command({
-    usage:
-      'auth-pool prefer NAME|auto [--json]   (the account new sessions use while it has headroom, as picked in the tray)',
-    positionals: ['NAME'],
-    flags: { json: 'boolean' },
-    async run({ engine }, args) {
-      const name = positional(args, 0, 'account name or "auto"', this.usage)
-      const id = await engine.setPreferredAccount(name.toLowerCase() === 'auto' ? null : name)
-      return {
-        json: { preferredAccountId: id },
-        text: id ? `new sessions prefer ${name}` : 'new sessions go to the best available account',
-      }
-    },
-  }),
-  usage: command({
-    usage: 'auth-pool usage [--account NAME] [--since ISO] [--json]',
-    flags: { json: 'boolean', account: 'string', since: 'string' },
-    async run(context, { flags }) {
-      const since = flags.since === undefined ? undefined : Date.parse(flags.since)
-      if (since !== undefined && !Number.isFinite(since))
-        throw new UsageError(`--since must be an ISO date or time, got "${flags.since}"`)
-      const report = await usageReport(context, { account: flags.account, since })
-      return { json: report, text: usageTable(report) }
-    },
-  }),
-  run: command({
-    usage: 'auth-pool run [--account NAME] [--cwd DIR] [--any-account] [--keep-api-key] -- [claude arguments…]',
-    flags: { account: 'string', cwd: 'string', 'any-account': 'boolean', 'keep-api-key': 'boolean' },
-    passThrough: true,
-    async run(context, { flags, rest, positionals }) {
-      const exitCode = await runClaude(
-        context.engine,
-        context.fs,
-        {
-          account: flags.account,
-          cwd: flags.cwd,
-          anyAccount: flags['any-account'],
-          keepApiKey: flags['keep-api-key'],
-          claudeArgs: [...positionals, ...rest],
-        },
-        context.io,
-      )
-      return { exitCode }
-    },
-  }),
-  env: command({
-    usage:
-      'auth-pool env [--account NAME] [--cwd DIR] [--shell posix|fish|powershell]   (use: eval "$(auth-pool env)")',
-    flags: { account: 'string', cwd: 'string', shell: 'string', json: 'boolean' },
-    async run({ engine }, { flags }) {
-      const shell = (flags.shell ?? 'posix') as ShellKind
-      if (!['posix', 'fish', 'powershell'].includes(shell))
-        throw new UsageError(`--shell must be posix, fish or powershell, got "${flags.shell}"`)
-      const { account, notice } = await engine.pick({ account: flags.account, cwd: flags.cwd ?? process.cwd() })
-      const line = envLine(account.configDir, shell)
-      return {
-        json: { account: { id: account.id, name: account.name, configDir: account.configDir }, notice, line },
-        text: line,
-      }
-    },
-  }),
-  login: command({
-    usage: "auth-pool login NAME   (runs Claude Code's login for that account in this terminal)",
-    positionals: ['NAME'],
-    flags: {},
-    async run(context, args) {
-      const account = (await context.engine.pick({ account: positional(args, 0, 'account name', this.usage) })).account
-      const claude = resolveClaude((await context.engine.settings()).claudePath, context.io.env)
-      if ('error' in claude) throw new UsageError(claude.error)
-      const child = spawnProcess(claude.path, ['auth', 'login'], {
-        stdio: 'inherit',
-        env: { ...context.io.env, CLAUDE_CONFIG_DIR: account.configDir },
-        shell: false,
-      })
-      const code = await new Promise<number>((done) => {
-        child.once('error', () => done(1))
-        child.once('exit', (c) => done(c ?? 1))
-      })
-      return { exitCode: code }
-    },
-  }),
-  notifications: command({
-    usage:
-      'auth-pool notifications [--check] [--json]   (--check evaluates the rules now; what fires is printed to stderr)',
-    flags: { json: 'boolean', check: 'boolean' },
+  },
+  {
+    name: 'notifications',
+    summary: 'notifications raised so far (--check evaluates the rules now; what fires goes to stderr)',
+    flags: { check: { type: 'boolean', help: 'evaluate the rules now' }, ...JSON_FLAG },
+    readsUsage: true,
     async run({ engine }, { flags }) {
       if (flags.check) await engine.evaluateRules()
       const history = await engine.notifications()
       return {
         json: history,
         text: history.length
-          ? history.map((n) => `${n.at}  ${n.delivery.padEnd(11)}  ${n.title} — ${n.body}`).join('\n')
+          ? history.map((n) => `${clockTime(n.at)}  ${n.delivery.padEnd(11)}  ${n.title} — ${n.body}`).join('\n')
           : 'no notifications yet',
       }
     },
-  }),
-  reconcile: command({
-    usage: 'auth-pool reconcile [--json]   (end sessions whose process is gone, move folders off exhausted accounts)',
-    flags: { json: 'boolean' },
+  },
+  {
+    name: 'reconcile',
+    summary: 'ends sessions whose process is gone, moves folders off exhausted accounts',
+    flags: JSON_FLAG,
+    readsUsage: true,
     async run({ engine }) {
       const outcome = await engine.reconcile()
       return {
         json: outcome,
-        text: `reaped ${outcome.reaped + outcome.expired}, reassigned ${outcome.reassigned}, pruned ${outcome.pruned}`,
+        text: `ended ${plural(outcome.reaped + outcome.expired, 'session')}, moved ${plural(outcome.reassigned, 'folder')}, pruned ${plural(outcome.pruned, 'old session')}`,
       }
     },
-  }),
-}
-
-/** Finds the command named by the leading words of argv ("accounts add", "status"). */
-export function resolveCommand(argv: readonly string[]): { name: string; command: Command<FlagSpec>; rest: string[] } {
-  for (const words of [2, 1]) {
-    const name = argv.slice(0, words).join(' ')
-    const found = COMMANDS[name]
-    if (found && argv.length >= words) return { name, command: found, rest: argv.slice(words) }
-  }
-  throw new UsageError(
-    argv.length === 0 ? helpText() : `unknown command "${argv.slice(0, 2).join(' ')}"\n${helpText()}`,
-  )
-}
-
-export function helpText(): string {
-  return ['usage: auth-pool <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join('\n')
-}
-
-export function parseCommandArgs(command: Command<FlagSpec>, argv: readonly string[]): ParsedArgs<FlagSpec> {
-  const args = parseArgs(argv, command.flags, command.usage)
-  if (!command.passThrough) noExtraPositionals(args, command.positionals?.length ?? 0, command.usage)
-  return args
-}
+  },
+  {
+    name: 'completion',
+    summary: 'a shell completion script: eval "$(auth-pool completion bash)"',
+    positionals: [{ name: 'SHELL', help: SHELLS.join(', ') }],
+    flags: {},
+    async run(_context, args) {
+      const shell = first(args, `the shell (${SHELLS.join(', ')})`)
+      if (!(SHELLS as readonly string[]).includes(shell))
+        throw new UsageError(`SHELL must be one of ${SHELLS.join(', ')}, got ${JSON.stringify(shell)}`)
+      return { json: null, text: completionScript(shell as (typeof SHELLS)[number], COMMANDS) }
+    },
+  },
+]

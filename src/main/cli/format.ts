@@ -18,8 +18,12 @@ export function accountLine(a: AccountView): string {
   return `${a.name} (${a.plan}) — 5h ${pct(s.blockRatio)}${runsOut} · week ${pct(s.weekRatio)} · health ${s.health} · ${state} · ${a.configDir}`
 }
 
+/** A session: Claude Code's conversation id first (what `claude --resume` takes), then where and when. */
 export function sessionLine(s: DeepReadonly<Session>, accountName: string): string {
-  return `${s.id}  ${accountName}  ${s.status}  ${s.cwd ?? '—'}  started ${s.startedAt}${s.endedAt ? `  ended ${s.endedAt}` : ''}`
+  const when = `started ${time(s.startedAt)}${s.endedAt ? `, ended ${time(s.endedAt)}` : ''}`
+  // A session `allocate` recorded for a script has no conversation: its own id is what `release` takes.
+  const ids = s.conversationId ?? `—  (session ${s.id})`
+  return `${ids}  ${accountName}  ${s.status}  ${when}  ${s.cwd ?? '—'}`
 }
 
 export function statusText(status: PoolStatus): string {
@@ -27,7 +31,11 @@ export function statusText(status: PoolStatus): string {
   const lines = [
     `${status.availableCount} of ${status.accounts.length} accounts available` +
       (status.nextResetAt ? ` · next reset ${time(status.nextResetAt)}` : '') +
-      (status.autoPick ? ` · auto picks ${status.autoPick.name}` : ''),
+      (status.autoPick
+        ? status.autoPick.reason === 'preferred'
+          ? ` · new sessions go to ${status.autoPick.name} (picked)`
+          : ` · auto picks ${status.autoPick.name}`
+        : ''),
     ...status.accounts.map((a) => `  ${a.id === status.preferredAccountId ? '●' : ' '} ${accountLine(a)}`),
   ]
   if (status.scheduler.breakerOpenUntil) lines.push(`rebalancing failing: ${status.scheduler.lastError}`)

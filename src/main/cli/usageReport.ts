@@ -4,6 +4,7 @@ import { findAccount } from '../engine/accounts'
 import type { CliContext } from './commands'
 
 const round = (usd: number) => Math.round(usd * 1e6) / 1e6
+const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`
 
 /** The `auth-pool usage` report: per account, its blocks (no gap blocks), week, current block and limit. */
 export async function usageReport(context: CliContext, filter: { account?: string; since?: number }) {
@@ -45,7 +46,7 @@ export function usageTable(report: Awaited<ReturnType<typeof usageReport>>): str
       return [
         `${a.name}: ${current}; week ${money(a.week.costUsd)} of ${money(s.weeklyBudgetUsd)} (${Math.round(s.weekRatio * 100)}%)` +
           (a.limitedUntil ? `; limited until ${clockTime(a.limitedUntil)}` : ''),
-        `  ${a.blocks.length} blocks, ${a.diagnostics.files} transcript files${skipped ? `, ${skipped} lines skipped` : ''}`,
+        `  ${count(a.blocks.length, 'block')}, ${count(a.diagnostics.files, 'transcript file')}${skipped ? `, ${count(skipped, 'line')} skipped` : ''}`,
       ].join('\n')
     })
     .join('\n')

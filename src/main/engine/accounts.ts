@@ -7,13 +7,13 @@ import type { FileSystem } from './ports'
 
 type Doc = DeepReadonly<StateDocument>
 
-/** Finds an account by id or by name (case-insensitive). */
+/** Finds an account by id, else by name (case-insensitive). */
 export function findAccount<A extends { readonly id: string; readonly name: string }>(
   doc: { readonly accounts: readonly A[] },
   nameOrId: string,
 ): A {
   const key = nameOrId.trim().toLowerCase()
-  const found = doc.accounts.find((a) => a.id === nameOrId || a.name.toLowerCase() === key)
+  const found = doc.accounts.find((a) => a.id === nameOrId) ?? doc.accounts.find((a) => a.name.toLowerCase() === key)
   if (!found) {
     const names = doc.accounts.map((a) => a.name).join(', ')
     throw new NotFoundError('account', nameOrId, names ? `known accounts: ${names}` : NO_ACCOUNTS_YET)
@@ -52,16 +52,22 @@ function assertBudgetsForCustom(account: Pick<Account, 'plan' | 'blockBudgetUsd'
 
 /**
  * Validates an account input outside the transaction (the file-system checks), returning a function
- * that adds it inside one (the uniqueness checks, which must see the current document).
+ * that adds it inside one (the uniqueness checks, which must see the current document), and the folder
+ * it made (with `create`), which the caller removes again if the transaction fails.
  */
 export function prepareAddAccount(
   input: unknown,
   fs: FileSystem,
   now: Date,
   newId: () => string,
-): (draft: StateDraft) => Account {
+): { add: (draft: StateDraft) => Account; created: string | null } {
   const parsed = parse(AccountInputSchema, input)
-  const configDir = resolveConfigDir(parsed.configDir, fs, { create: parsed.create })
+  assertBudgetsForCustom({
+    plan: parsed.plan,
+    blockBudgetUsd: parsed.blockBudgetUsd ?? null,
+    weeklyBudgetUsd: parsed.weeklyBudgetUsd ?? null,
+  })
+  const { path: configDir, created } = resolveConfigDir(parsed.configDir, fs, { create: parsed.create })
   const account: Account = {
     id: newId(),
     name: parsed.name,
@@ -76,23 +82,25 @@ export function prepareAddAccount(
     sessionsStarted: 0,
     limitedUntil: null,
   }
-  assertBudgetsForCustom(account)
-  return (draft) => {
+  const add = (draft: StateDraft) => {
     assertUnique(draft, account)
     draft.accounts.push(account)
     draft.sessionIndex[account.id] = []
     return account
   }
+  return { add, created: created ? configDir : null }
 }
 
 export function prepareUpdateAccount(
   nameOrId: string,
   patchInput: unknown,
   fs: FileSystem,
-): (draft: StateDraft) => Account {
+  options: { readonly create?: boolean } = {},
+): { update: (draft: StateDraft) => Account; created: string | null } {
   const patch = parse(AccountPatchSchema, patchInput)
-  const configDir = patch.configDir === undefined ? undefined : resolveConfigDir(patch.configDir, fs)
-  return (draft) => {
+  const resolved = patch.configDir === undefined ? undefined : resolveConfigDir(patch.configDir, fs, options)
+  const configDir = resolved?.path
+  const update = (draft: StateDraft) => {
     const account = findAccount(draft, nameOrId)
     const next: Account = { ...account, ...patch, ...(configDir ? { configDir } : {}) }
     assertBudgetsForCustom(next)
@@ -101,6 +109,7 @@ export function prepareUpdateAccount(
     if (!next.enabled && draft.preferredAccountId === next.id) draft.preferredAccountId = null
     return next
   }
+  return { update, created: resolved?.created ? resolved.path : null }
 }
 
 /**

@@ -14,6 +14,8 @@ export interface AllocationRequest {
   readonly cwd: string | null
   readonly account: string | null
   readonly pid: number | null
+  readonly conversationId: string | null
+  readonly newConversation: boolean
 }
 
 export type { Allocation, AllocationReason } from '../../shared/schemas/pool'
@@ -63,7 +65,9 @@ export function chooseAccount(
   const chosen =
     candidate(request.cwd ? doc.assignments[request.cwd]?.accountId : null, 'assignment', "this folder's account") ??
     candidate(doc.preferredAccountId, 'preferred', 'the picked account')
-  if (chosen) return { ...chosen, notice: null }
+  // Passing over the folder's account for the picked one is said as much as passing over both.
+  if (chosen)
+    return { ...chosen, notice: notices.length ? `${notices.join('; ')}; using ${chosen.account.name}` : null }
   const best = rankAccounts(doc, standings)[0]
   if (!best) {
     if (doc.accounts.length === 0) throw new NotFoundError('account', '', ADD_ACCOUNT_HINT)
@@ -93,6 +97,8 @@ export function allocateInDraft(
     cwd: request.cwd,
     pid: request.pid,
     now,
+    conversationId: request.conversationId,
+    newConversation: request.newConversation,
   })
   if (request.cwd) draft.assignments[request.cwd] = { accountId: account.id, updatedAt: now.toISOString() }
   account.lastAllocatedAt = now.toISOString()

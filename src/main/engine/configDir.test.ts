@@ -25,24 +25,24 @@ describe('config directory validation', () => {
   it('expands ~/valid-path/.claude-config (the seed rejected it)', () => {
     const home = tempDir()
     mkdirSync(join(home, 'valid-path', '.claude-config'), { recursive: true })
-    expect(resolveConfigDir('~/valid-path/.claude-config', fsWithHome(home))).toBe(
+    expect(resolveConfigDir('~/valid-path/.claude-config', fsWithHome(home)).path).toBe(
       join(home, 'valid-path', '.claude-config'),
     )
-    expect(resolveConfigDir('~', fsWithHome(home))).toBe(home)
+    expect(resolveConfigDir('~', fsWithHome(home)).path).toBe(home)
   })
 
   it('makes relative paths absolute against the working directory', () => {
     const home = tempDir()
     mkdirSync(join(home, 'work', 'acct'), { recursive: true })
-    expect(resolveConfigDir('acct', fsWithHome(home, join(home, 'work')))).toBe(join(home, 'work', 'acct'))
-    expect(resolveConfigDir('./acct/', fsWithHome(home, join(home, 'work')))).toBe(join(home, 'work', 'acct'))
+    expect(resolveConfigDir('acct', fsWithHome(home, join(home, 'work'))).path).toBe(join(home, 'work', 'acct'))
+    expect(resolveConfigDir('./acct/', fsWithHome(home, join(home, 'work'))).path).toBe(join(home, 'work', 'acct'))
   })
 
   it('resolves symlinks to the real directory', () => {
     const home = tempDir()
     mkdirSync(join(home, 'real'))
     symlinkSync(join(home, 'real'), join(home, 'link'))
-    expect(resolveConfigDir(join(home, 'link'), fsWithHome(home))).toBe(join(home, 'real'))
+    expect(resolveConfigDir(join(home, 'link'), fsWithHome(home)).path).toBe(join(home, 'real'))
   })
 
   it('refuses ".." segments, another user\'s ~, missing paths, files and empty input with the field path', () => {
@@ -71,7 +71,7 @@ describe('config directory validation', () => {
 
   it('creates a missing directory with mode 0700 when asked', async () => {
     const home = tempDir()
-    const dir = resolveConfigDir('~/new/.claude-b', fsWithHome(home), { create: true })
+    const dir = resolveConfigDir('~/new/.claude-b', fsWithHome(home), { create: true }).path
     const { statSync } = await import('node:fs')
     expect(statSync(dir).mode & 0o777).toBe(0o700)
   })

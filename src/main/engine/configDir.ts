@@ -15,7 +15,11 @@ export interface ConfigDirOptions {
  * `~other/…` is refused rather than guessed; a `..` segment is refused so a path cannot climb out of
  * where it appears to point.
  */
-export function resolveConfigDir(input: string, fs: FileSystem, options: ConfigDirOptions = {}): string {
+export function resolveConfigDir(
+  input: string,
+  fs: FileSystem,
+  options: ConfigDirOptions = {},
+): { path: string; created: boolean } {
   const field = options.field ?? 'configDir'
   try {
     return resolveChecked(input, fs, field, options.create ?? false)
@@ -27,7 +31,12 @@ export function resolveConfigDir(input: string, fs: FileSystem, options: ConfigD
   }
 }
 
-function resolveChecked(input: string, fs: FileSystem, field: string, create: boolean): string {
+function resolveChecked(
+  input: string,
+  fs: FileSystem,
+  field: string,
+  create: boolean,
+): { path: string; created: boolean } {
   const fail = (message: string): never => {
     throw ValidationError.field(field, message)
   }
@@ -41,15 +50,16 @@ function resolveChecked(input: string, fs: FileSystem, field: string, create: bo
   if (expanded.split(/[\\/]+/).includes('..')) fail('must not contain ".." segments; give the path without them')
   const absolute = isAbsolute(expanded) ? resolve(expanded) : resolve(fs.cwd(), expanded)
   let stat = fs.stat(absolute)
-  if (!stat && create) {
+  const created = !stat && create
+  if (created) {
     fs.mkdirPrivate(absolute)
     stat = fs.stat(absolute)
   }
-  if (!stat) fail(`${absolute} does not exist (create it, or let Auth Pool create it)`)
+  if (!stat) fail(`${absolute} does not exist`)
   const real = fs.realpath(absolute)
   const realStat = fs.stat(real)
   if (!realStat?.isDirectory) fail(`${real} is not a directory`)
   const uid = fs.uid()
   if (uid !== null && realStat!.uid !== uid) fail(`${real} belongs to another user (uid ${realStat!.uid})`)
-  return real.length > 1 && real.endsWith(sep) ? real.slice(0, -1) : real
+  return { path: real.length > 1 && real.endsWith(sep) ? real.slice(0, -1) : real, created }
 }

@@ -23,7 +23,7 @@ describe('accounts', () => {
     expect(account).toMatchObject({ name: 'work', plan: 'max5', blockBudgetUsd: null, enabled: true })
     const error = await errorOf(engine.addAccount({ name: 'zero', configDir: accountDir(), blockBudgetUsd: 0 }))
     expect(error).toBeInstanceOf(ValidationError)
-    expect((error as ValidationError).issues).toEqual([{ path: ['blockBudgetUsd'], message: 'must be greater than 0' }])
+    expect((error as ValidationError).issues).toEqual([{ path: ['blockBudgetUsd'], message: 'must be at least 0.01' }])
   })
 
   it('requires both budgets for a custom plan', async () => {

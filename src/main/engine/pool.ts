@@ -32,10 +32,21 @@ export type { AccountView, PoolStatus } from '../../shared/schemas/pool'
 
 export type PoolMetrics = Metrics
 
+/** A folder as a request names it: bounded, one line (it is stored, and shown). */
+const FolderSchema = z
+  .string()
+  .min(1)
+  .max(4096, { error: 'must be at most 4096 characters' })
+  .regex(/^[^\u0000-\u001f]*$/, { error: 'must not contain line breaks or control characters' })
+
 const AllocateInputSchema = z.object({
-  cwd: z.string().min(1).nullish(),
-  account: z.string().min(1).nullish(),
+  cwd: FolderSchema.nullish(),
+  account: z.string().min(1).max(64).nullish(),
   pid: z.number().int().positive().nullish(),
+  /** Claude Code's id of the conversation the session continues, when known. */
+  conversationId: z.string().min(1).max(200).nullish(),
+  /** A new conversation: Claude Code is started with the session's own id as its session id. */
+  newConversation: z.boolean().optional(),
 })
 
 function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
@@ -66,6 +77,16 @@ export function createPool(ports: EnginePorts) {
     let first = true
     const drawId = () => (first ? ((first = false), id) : newId())
     return allocateInDraft(d, standings(d, now), wanted, now, drawId, () => counters.sessionIdCollisions++)
+  }
+
+  /** Runs `work`; if it fails, removes the folder made for it (an empty one only: nothing is lost). */
+  async function withCreatedFolder<T>(created: string | null, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      if (created) fs.removeEmptyFolder(created)
+      throw error
+    }
   }
 
   /** Paths the user gives for a folder are absolute in the state document. */
@@ -151,15 +172,16 @@ export function createPool(ports: EnginePorts) {
     },
 
     async addAccount(input: unknown): Promise<Account> {
-      const add = prepareAddAccount(input, fs, clock.now(), newId)
-      const account = await store.transact(add)
+      const { add, created } = prepareAddAccount(input, fs, clock.now(), newId)
+      const account = await withCreatedFolder(created, () => store.transact(add))
       didChangeAccounts.fire()
       background(evaluateRules)
       return account
     },
 
-    async updateAccount(nameOrId: string, patch: unknown): Promise<Account> {
-      const account = await store.transact(prepareUpdateAccount(nameOrId, patch, fs))
+    async updateAccount(nameOrId: string, patch: unknown, options: { create?: boolean } = {}): Promise<Account> {
+      const { update, created } = prepareUpdateAccount(nameOrId, patch, fs, options)
+      const account = await withCreatedFolder(created, () => store.transact(update))
       didChangeAccounts.fire()
       background(evaluateRules)
       return account
@@ -179,7 +201,13 @@ export function createPool(ports: EnginePorts) {
     async allocate(input: unknown = {}): Promise<Allocation> {
       const request = parseOrThrow(AllocateInputSchema, input)
       const cwd = request.cwd ? absoluteFolder(request.cwd) : null
-      const wanted: AllocationRequest = { cwd, account: request.account ?? null, pid: request.pid ?? null }
+      const wanted: AllocationRequest = {
+        cwd,
+        account: request.account ?? null,
+        pid: request.pid ?? null,
+        conversationId: request.conversationId ?? null,
+        newConversation: request.newConversation ?? false,
+      }
       const id = newId()
       const allocation = await store.transact((d) => allocateHere(d, wanted, id, clock.now()))
       counters.allocations++

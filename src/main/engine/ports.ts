@@ -50,6 +50,8 @@ export interface FileSystem {
   /** undefined when the path does not exist. */
   stat(path: string): FileStat | undefined
   mkdirPrivate(path: string): void
+  /** Removes a folder if it is empty (one made for an account that was not added after all). */
+  removeEmptyFolder(path: string): void
   /** A small text file's content, or undefined when it does not exist. */
   readText(path: string): string | undefined
 }

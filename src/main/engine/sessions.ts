@@ -21,6 +21,9 @@ export interface NewSession {
   readonly cwd: string | null
   readonly pid: number | null
   readonly now: Date
+  readonly conversationId?: string | null
+  /** A new conversation, which Claude Code is told to give the session's own id. */
+  readonly newConversation?: boolean
 }
 
 /** Adds a session and its index entry; the caller's transaction covers both. */
@@ -34,6 +37,7 @@ export function addSession(draft: StateDraft, id: string, init: NewSession): Ses
     endedAt: null,
     status: 'active',
     endReason: null,
+    conversationId: init.newConversation ? id : (init.conversationId ?? null),
   }
   draft.sessions[id] = session
   // A new array: the draft shares the old one with the document it came from (see the store's draftOf).

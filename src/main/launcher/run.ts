@@ -4,9 +4,11 @@ import type { Pool } from '../engine/pool'
 import { readLoginIdentity } from '../engine/identity'
 import type { FileSystem } from '../engine/ports'
 import type { AccountView } from '../../shared/schemas/pool'
+import { clockTime, limitWarning } from '../../shared/format'
+
 import { claudeIntent } from './claudeArgs'
 import { resolveClaude } from './executable'
-import { accountHoldingLatestSessionOf, accountHoldingSession } from './sessionLocator'
+import { accountHoldingSession, latestConversationOf } from './sessionLocator'
 import { spawnProcess } from '../system/spawn'
 
 /** A launcher failure with its exit code: 2 for bad input, 1 for runtime problems. */
@@ -44,38 +46,76 @@ export interface RunIo {
 
 const API_KEY_VARIABLES = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'] as const
 
+/** A Claude Code command line without what resumes a conversation: for a new one on another account. */
+function withoutResume(args: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === '--') return [...out, ...args.slice(i)]
+    if (arg === '--continue' || arg === '-c' || arg === '--fork-session' || arg.startsWith('--resume=')) continue
+    if (arg === '--resume' || arg === '-r') {
+      if (args[i + 1] !== undefined && !args[i + 1]!.startsWith('-')) i++
+      continue
+    }
+    out.push(arg)
+  }
+  return out
+}
+
+/** Why an account cannot take a session now, as a clause: "limited until 14:00 (…)". */
+const unavailable = (a: AccountView) =>
+  a.standing.status === 'disabled'
+    ? 'disabled'
+    : `unavailable${a.standing.freesAt ? ` until ${clockTime(a.standing.freesAt)}` : ''} (${a.standing.reason})`
+
+/** Where a run goes: the account, a line to tell the user, the conversation it continues, and its arguments. */
+interface RunPlan {
+  readonly account: AccountView
+  readonly notice: string | null
+  /** Claude Code's id of the conversation this run continues (resume, continue), when known. */
+  readonly conversationId: string | null
+  readonly claudeArgs: readonly string[]
+}
+
 /**
  * Chooses the account for a Claude Code command line: explicit account; the holder of the session
  * being resumed; the holder of this folder's latest conversation for --continue; else the engine's
- * order (folder assignment, tray pick, healthiest). A resume or continue whose account is limited is
- * refused unless anyAccount — silently starting a fresh conversation elsewhere would lose its context.
+ * order (folder assignment, tray pick, healthiest). A conversation cannot move between accounts: when
+ * its account is unavailable the run is refused, or with anyAccount a new conversation starts elsewhere.
  */
-export async function chooseForRun(
-  engine: Pool,
-  options: RunOptions,
-  cwd: string,
-): Promise<{ account: AccountView; notice: string | null }> {
-  if (options.account) return { account: (await engine.pick({ account: options.account })).account, notice: null }
+export async function chooseForRun(engine: Pool, options: RunOptions, cwd: string): Promise<RunPlan> {
   const intent = claudeIntent(options.claudeArgs)
+  const args = options.claudeArgs
+  if (options.account)
+    return {
+      account: (await engine.pick({ account: options.account })).account,
+      notice: null,
+      conversationId: intent.resume,
+      claudeArgs: args,
+    }
   // Every account's standing is worked out only when a conversation's holder is looked for.
   const accounts = intent.resume || intent.continue ? (await engine.listAccounts()).filter((a) => a.enabled) : []
-  const holder = intent.resume
-    ? accountHoldingSession(accounts, intent.resume)
+  const held = intent.resume
+    ? ((a) => a && { account: a, sessionId: intent.resume! })(accountHoldingSession(accounts, intent.resume))
     : intent.continue
-      ? accountHoldingLatestSessionOf(accounts, cwd)
+      ? latestConversationOf(accounts, cwd)
       : undefined
-  const what = intent.resume ? `session ${intent.resume}` : "this folder's last conversation"
-  if (holder) {
-    if (holder.standing.available) return { account: holder, notice: null }
+  const what = intent.resume ? `conversation ${intent.resume}` : "this folder's last conversation"
+  if (held) {
+    const { account: holder } = held
+    if (holder.standing.available)
+      return { account: holder, notice: null, conversationId: held.sessionId, claudeArgs: args }
     if (!options.anyAccount)
       throw new LaunchError(
-        `${what} is on ${holder.name}, which is ${holder.standing.reason}${holder.standing.freesAt ? ` until ${holder.standing.freesAt}` : ''}; wait, or pass --any-account to start a new conversation on another account`,
+        `${what} is on ${holder.name}, which is ${unavailable(holder)}; a conversation cannot move to another account: wait, or pass --any-account to start a new conversation on another one`,
         1,
       )
     const other = await engine.pick({ cwd })
     return {
       account: other.account,
-      notice: `${what} is on ${holder.name} (${holder.standing.reason}); starting on ${other.account.name} instead`,
+      notice: `${what} stays on ${holder.name}, which is ${unavailable(holder)}; starting a new conversation on ${other.account.name}`,
+      conversationId: null,
+      claudeArgs: withoutResume(args),
     }
   }
   const picked = await engine.pick({ cwd })
@@ -83,7 +123,22 @@ export async function chooseForRun(
   return {
     account: picked.account,
     notice: picked.notice || missing ? `${missing}${picked.notice ?? `using ${picked.account.name}`}` : null,
+    conversationId: null,
+    claudeArgs: args,
   }
+}
+
+/** The environment Claude Code runs in on `account`: its config directory, and no API key unless kept. */
+function claudeEnv(io: RunIo, account: AccountView, keepApiKey: boolean): { env: NodeJS.ProcessEnv; keptKey: boolean } {
+  const env: NodeJS.ProcessEnv = { ...io.env, CLAUDE_CONFIG_DIR: account.configDir }
+  const keys = API_KEY_VARIABLES.filter((name) => env[name])
+  if (keys.length && !keepApiKey) {
+    io.stderr(
+      `auth-pool: ${keys.join(' and ')} set: Claude Code would bill the API, not the subscription; removed for this session (--keep-api-key keeps it)`,
+    )
+    for (const name of keys) delete env[name]
+  }
+  return { env, keptKey: keepApiKey && keys.length > 0 }
 }
 
 /** `auth-pool run`: Claude Code on the chosen account, with the terminal's stdio; resolves to the exit code. */
@@ -93,34 +148,40 @@ export async function runClaude(engine: Pool, fs: FileSystem, options: RunOption
   const claude = resolveClaude((await engine.settings()).claudePath, io.env)
   if ('error' in claude) throw new LaunchError(claude.error, 2)
 
-  const env: NodeJS.ProcessEnv = { ...io.env }
-  const keys = API_KEY_VARIABLES.filter((name) => env[name])
-  if (keys.length && !options.keepApiKey) {
-    io.stderr(
-      `auth-pool: ${keys.join(' and ')} set: Claude Code would bill the API, not the subscription; removed for this session (--keep-api-key keeps it)`,
-    )
-    for (const name of keys) delete env[name]
-  }
-  const { account, notice } = await chooseForRun(engine, options, cwd)
+  const plan = await chooseForRun(engine, options, cwd)
+  const { account, notice } = plan
+  const { env, keptKey } = claudeEnv(io, account, options.keepApiKey === true)
   // A kept API key or an OAuth token in the environment authenticates Claude Code without a stored login.
-  const envAuth = (options.keepApiKey === true && keys.length > 0) || !!env.CLAUDE_CODE_OAUTH_TOKEN
+  const envAuth = keptKey || !!env.CLAUDE_CODE_OAUTH_TOKEN
   // Only a conversation needs a login and is recorded as a session (not `mcp list`, `--version`, `auth login`).
-  const conversation = claudeIntent(options.claudeArgs).conversation
+  const conversation = claudeIntent(plan.claudeArgs).conversation
   if (conversation && !envAuth && !readLoginIdentity(fs, account.configDir).loggedIn)
     throw new LaunchError(
       `account ${account.name} has no Claude login in ${account.configDir}; run \`auth-pool login ${account.name}\` first`,
       2,
     )
   if (notice) io.stderr(`auth-pool: ${notice}`)
+  const warning = conversation ? limitWarning(account) : undefined
+  if (warning) io.stderr(`auth-pool: ${warning}`)
 
-  env.CLAUDE_CONFIG_DIR = account.configDir
   // Nothing to record: Claude Code takes this process's place, with its stdio, signals and exit code.
   if (!conversation && io.execve) {
     process.chdir(cwd)
-    io.execve(claude.path, [claude.path, ...options.claudeArgs], env)
+    io.execve(claude.path, [claude.path, ...plan.claudeArgs], env)
   }
-  const session = conversation ? (await engine.allocate({ cwd, account: account.id })).session : undefined
-  const child = spawnProcess(claude.path, [...options.claudeArgs], { cwd, env, stdio: 'inherit', shell: false })
+  // A new conversation gets the session's own id, so `auth-pool sessions` shows what to --resume.
+  const intent = claudeIntent(plan.claudeArgs)
+  const fresh =
+    conversation &&
+    !intent.resume &&
+    !intent.continue &&
+    !plan.claudeArgs.some((a) => a === '--session-id' || a.startsWith('--session-id='))
+  const session = conversation
+    ? (await engine.allocate({ cwd, account: account.id, conversationId: plan.conversationId, newConversation: fresh }))
+        .session
+    : undefined
+  const claudeArgs = fresh && session ? ['--session-id', session.id, ...plan.claudeArgs] : plan.claudeArgs
+  const child = spawnProcess(claude.path, [...claudeArgs], { cwd, env, stdio: 'inherit', shell: false })
   const spawned = await new Promise<boolean>((done) => {
     child.once('spawn', () => done(true))
     child.once('error', () => done(false))
@@ -158,7 +219,29 @@ export async function runClaude(engine: Pool, fs: FileSystem, options: RunOption
   await record('the end of the session', 'the next reconcile ends it (`auth-pool reconcile`)', (id) =>
     engine.release(id, signal ? `signal ${signal}` : code === 0 ? 'exited' : `exit code ${code}`),
   )
+  // What the tray app would have said about this session's usage, said here once (the rules remember).
+  if (session) await record('the notification rules', 'the tray app evaluates them', () => engine.evaluateRules())
   return signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1)
+}
+
+/**
+ * `auth-pool login NAME`: Claude Code's own login, in this terminal, for that account's directory. It
+ * needs a terminal (it may ask for a code), and no API key, which would stand in for the login.
+ */
+export async function loginClaude(engine: Pool, name: string, io: RunIo): Promise<number> {
+  if (!io.interactive)
+    throw new LaunchError('auth-pool login needs a terminal: Claude Code may ask you to paste a code; run it in one', 2)
+  const { account } = await engine.pick({ account: name })
+  const claude = resolveClaude((await engine.settings()).claudePath, io.env)
+  if ('error' in claude) throw new LaunchError(claude.error, 2)
+  const env: NodeJS.ProcessEnv = { ...io.env, CLAUDE_CONFIG_DIR: account.configDir }
+  for (const key of API_KEY_VARIABLES) delete env[key]
+  io.stderr(`auth-pool: logging in to account ${account.name} (${account.configDir})`)
+  const child = spawnProcess(claude.path, ['auth', 'login'], { stdio: 'inherit', env, shell: false })
+  return new Promise<number>((done) => {
+    child.once('error', () => done(1))
+    child.once('exit', (c) => done(c ?? 1))
+  })
 }
 
 export type ShellKind = 'posix' | 'fish' | 'powershell'

@@ -30,19 +30,19 @@ export function accountHoldingSession<A extends { readonly configDir: string }>(
   })
 }
 
-/** The account holding the most recent conversation of `cwd` (what `claude --continue` resumes). */
-export function accountHoldingLatestSessionOf<A extends { readonly configDir: string }>(
+/** The account holding the most recent conversation of `cwd` (what `claude --continue` resumes), and its id. */
+export function latestConversationOf<A extends { readonly configDir: string }>(
   accounts: readonly A[],
   cwd: string,
-): A | undefined {
-  let best: { account: A; mtime: number } | undefined
+): { account: A; sessionId: string } | undefined {
+  let best: { account: A; sessionId: string; mtime: number } | undefined
   for (const account of accounts) {
     const folder = join(account.configDir, 'projects', projectSlug(cwd))
     for (const entry of entries(folder)) {
       if (!entry.isFile() || !entry.name.endsWith('.jsonl')) continue
       const mtime = statSync(join(folder, entry.name)).mtimeMs
-      if (!best || mtime > best.mtime) best = { account, mtime }
+      if (!best || mtime > best.mtime) best = { account, sessionId: entry.name.slice(0, -'.jsonl'.length), mtime }
     }
   }
-  return best?.account
+  return best && { account: best.account, sessionId: best.sessionId }
 }

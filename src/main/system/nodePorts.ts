@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { mkdirSync, readFileSync, realpathSync, rmdirSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { processIsAlive } from './processes'
 import type { Clock, FileSystem, ProcessRunner } from '../engine/ports'
@@ -31,6 +31,14 @@ export const nodeFileSystem: FileSystem = {
     }
   },
   mkdirPrivate: (path) => void mkdirSync(path, { recursive: true, mode: 0o700 }),
+  removeEmptyFolder(path) {
+    try {
+      rmdirSync(path)
+    } catch (error) {
+      // Not empty, or gone already: left as it is.
+      if (!['ENOTEMPTY', 'EEXIST', 'ENOENT'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error
+    }
+  },
   readText(path) {
     try {
       return readFileSync(path, 'utf8')

@@ -8,7 +8,7 @@ export type Plan = z.infer<typeof PlanSchema>
 export const BudgetUsdSchema = z
   .number({ error: 'must be a number of US dollars' })
   .finite()
-  .positive({ error: 'must be greater than 0' })
+  .min(0.01, { error: 'must be at least 0.01' })
   .max(1_000_000, { error: 'must be at most 1,000,000' })
 
 export const AccountNameSchema = z
@@ -18,6 +18,11 @@ export const AccountNameSchema = z
   .max(64, { error: 'must be at most 64 characters' })
   .regex(/^[A-Za-z0-9][A-Za-z0-9._ -]*$/, {
     error: 'may contain letters, digits, spaces, dots, dashes and underscores, and must start with a letter or digit',
+  })
+  // "auto" is what `prefer auto` and the tray's Auto mean; an id-shaped name would be taken for that id.
+  .refine((name) => name.toLowerCase() !== 'auto', { error: '"auto" is reserved for the best available account' })
+  .refine((name) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(name), {
+    error: 'must not look like an account id',
   })
 
 export const IsoTimeSchema = z.iso.datetime({ offset: true })

@@ -15,6 +15,8 @@ export const SessionSchema = z.object({
   status: SessionStatusSchema,
   /** Why a session ended: released, process-exited, account-removed, expired. */
   endReason: z.string().max(200).nullable(),
+  /** Claude Code's id of the conversation (what `claude --resume` takes), when known. */
+  conversationId: z.string().max(200).nullable().default(null),
 })
 export type Session = z.infer<typeof SessionSchema>
 
