@@ -129,6 +129,99 @@ describe('auth-pool run with the real Claude Code', () => {
     expect(sessions.every((s) => s.accountId === b)).toBe(true)
   })
 
+  it("lists Claude Code's conversation id to resume, which stays on its account: refused, or a new conversation elsewhere when asked", async () => {
+    const { dirs, cli, run } = await setup()
+    const first = await run()
+    expect(first.code, first.stderr).toBe(0)
+    const { session_id: conversation } = JSON.parse(first.stdout) as { session_id: string }
+    expect(transcriptsIn(dirs.a)).toEqual([expect.stringMatching(new RegExp(`${conversation}\\.jsonl$`))])
+    const listed = await cli('sessions')
+    expect(listed.stdout).toMatch(new RegExp(`^${conversation}  A  ended  started `))
+    expect(JSON.parse((await cli('sessions', '--json')).stdout)[0]).toMatchObject({ conversationId: conversation })
+    // Resumed on its account while that has headroom: the same conversation, recorded as such.
+    const resumed = await run('--resume', conversation)
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(transcriptsIn(dirs.a)).toHaveLength(1)
+    expect(JSON.parse((await cli('sessions', '--json')).stdout)[0]).toMatchObject({ conversationId: conversation })
+    // Now A is over its budget: the conversation cannot follow the user to B.
+    expect((await cli('accounts', 'set', 'A', '--block-budget-usd', '0.01')).code).toBe(0)
+    const refused = await run('--resume', conversation)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `^auth-pool: conversation ${conversation} is on A, which is unavailable until \\d\\d:\\d\\d( [AP]M)?( tomorrow)? \\(5-hour budget used\\); a conversation cannot move to another account: wait, or pass --any-account`,
+      ),
+    )
+    const moved = await cli(
+      'run',
+      '--any-account',
+      '--cwd',
+      dirs.work,
+      '--keep-api-key',
+      '--',
+      '-p',
+      'again',
+      '--resume',
+      conversation,
+      '--output-format',
+      'json',
+      '--model',
+      'claude-sonnet-4-5',
+    )
+    expect(moved.code, moved.stderr).toBe(0)
+    expect(moved.stderr).toMatch(
+      new RegExp(
+        `conversation ${conversation} stays on A, which is unavailable until .*; starting a new conversation on B`,
+      ),
+    )
+    const fresh = (JSON.parse(moved.stdout) as { session_id: string }).session_id
+    expect(fresh).not.toBe(conversation)
+    expect(transcriptsIn(dirs.b)).toEqual([expect.stringMatching(new RegExp(`${fresh}\\.jsonl$`))])
+  })
+
+  it('warns in one line when the account it starts on is near its limit, and says what the rules raise once', async () => {
+    const { cli, dirs, run } = await setup()
+    // One run costs about $0.019 here: against a $0.02 budget that is 90-100%, near the limit.
+    expect((await cli('accounts', 'set', 'A', '--block-budget-usd', '0.02')).code).toBe(0)
+    const first = await run()
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stderr).toMatch(/^auth-pool: A at 90% of its 5-hour window: /m)
+    const second = await cli(
+      'run',
+      '--account',
+      'A',
+      '--cwd',
+      dirs.work,
+      '--keep-api-key',
+      '--',
+      '-p',
+      'hi',
+      '--model',
+      'claude-sonnet-4-5',
+    )
+    expect(second.stderr).toMatch(/^auth-pool: A is near its limit \(5-hour window 9\d%, week \d+%\)$/m)
+    expect(second.stderr).not.toMatch(/at 90% of its 5-hour window/) // said once
+    // The picked account passed over for this folder's is said, as much as Auto passing it over.
+    expect((await cli('prefer', 'B')).code).toBe(0)
+    expect((await cli('accounts', 'set', 'A', '--block-budget-usd', '0.01')).code).toBe(0)
+    const third = await run()
+    expect(third.stderr).toMatch(/this folder's account A is unavailable \(5-hour budget used\); using B/)
+    const explicit = await cli(
+      'run',
+      '--account',
+      'A',
+      '--cwd',
+      dirs.work,
+      '--keep-api-key',
+      '--',
+      '-p',
+      'hi',
+      '--model',
+      'claude-sonnet-4-5',
+    )
+    expect(explicit.stderr).toMatch(/^auth-pool: A is limited until .* \(5-hour budget used\)$/m)
+  })
+
   it("passes Claude Code's exit code through", async () => {
     const { run } = await setup()
     const result = await run('--no-such-flag-for-claude')

@@ -112,6 +112,7 @@ export const COMMANDS: readonly Command[] = [
           claudeArgs: [...positionals, ...rest],
         },
         context.io,
+        (account) => context.usage.refresh(account),
       )
       return { exitCode }
     },

@@ -142,7 +142,14 @@ function claudeEnv(io: RunIo, account: AccountView, keepApiKey: boolean): { env:
 }
 
 /** `auth-pool run`: Claude Code on the chosen account, with the terminal's stdio; resolves to the exit code. */
-export async function runClaude(engine: Pool, fs: FileSystem, options: RunOptions, io: RunIo): Promise<number> {
+export async function runClaude(
+  engine: Pool,
+  fs: FileSystem,
+  options: RunOptions,
+  io: RunIo,
+  /** Reads what the session wrote to the account's transcripts, before the rules look at its usage. */
+  refreshUsage: (account: AccountView) => void = () => undefined,
+): Promise<number> {
   const cwd = options.cwd ? (isAbsolute(options.cwd) ? options.cwd : resolve(options.cwd)) : process.cwd()
   if (!fs.stat(cwd)?.isDirectory) throw new LaunchError(`--cwd ${cwd} is not a directory`, 2)
   const claude = resolveClaude((await engine.settings()).claudePath, io.env)
@@ -220,7 +227,11 @@ export async function runClaude(engine: Pool, fs: FileSystem, options: RunOption
     engine.release(id, signal ? `signal ${signal}` : code === 0 ? 'exited' : `exit code ${code}`),
   )
   // What the tray app would have said about this session's usage, said here once (the rules remember).
-  if (session) await record('the notification rules', 'the tray app evaluates them', () => engine.evaluateRules())
+  if (session)
+    await record('the notification rules', 'the tray app evaluates them', async () => {
+      refreshUsage(account)
+      await engine.evaluateRules()
+    })
   return signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1)
 }
 
