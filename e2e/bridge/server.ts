@@ -26,6 +26,8 @@ const core = createAppCore({
     terminalSetting: async () => (await core.engine.settings()).terminalCommand,
     defaultCwd: () => home,
   }),
+  // No native dialog in a browser: the file a test "chooses" is named by AUTH_POOL_BRIDGE_CHOSEN_FILE.
+  chooseFile: async () => process.env.AUTH_POOL_BRIDGE_CHOSEN_FILE ?? null,
   isTrustedSender: (sender) => sender === BRIDGE,
 })
 

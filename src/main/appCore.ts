@@ -5,7 +5,8 @@ import { createPool, type Pool } from './engine/pool'
 import { nodeFileSystem, nodeProcesses, systemClock } from './system/nodePorts'
 import type { Notifier, Store } from './engine/ports'
 import { createUsageService, type UsageService } from './usage/usageService'
-import { createHandlers, type LauncherPort } from './ipc/handlers'
+import { createHandlers, type ChooseFile, type LauncherPort } from './ipc/handlers'
+import { findExecutable } from './launcher/executable'
 import { builtUsageWorker } from './paths'
 import { createRouter, type Router, type Sender } from './ipc/router'
 import { randomId } from './system/random'
@@ -31,6 +32,7 @@ export function createAppCore(deps: {
   readonly store: Store & { flush(): Promise<void> }
   readonly notifier: Notifier
   readonly launcher: LauncherPort
+  readonly chooseFile: ChooseFile
   readonly isTrustedSender: (sender: Sender) => boolean
 }): AppCore {
   const usage = createUsageService({
@@ -47,7 +49,14 @@ export function createAppCore(deps: {
     notifier: deps.notifier,
   })
   const router = createRouter({
-    handlers: createHandlers({ engine, usage, fs: nodeFileSystem, launcher: deps.launcher }),
+    handlers: createHandlers({
+      engine,
+      usage,
+      fs: nodeFileSystem,
+      launcher: deps.launcher,
+      chooseFile: deps.chooseFile,
+      findProgram: (name) => findExecutable(name, process.env),
+    }),
     isTrustedSender: deps.isTrustedSender,
   })
   const listeners = new Set<<E extends EventName>(event: E, payload: EventPayload<E>) => void>()

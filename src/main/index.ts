@@ -51,6 +51,10 @@ void app
         onLaunch: (accountId) => void launchOrExplain({ account: accountId }),
       }),
       launcher: { launch: (request) => launchOrExplain(request), login: (account) => launcher.login(account) },
+      chooseFile: async (title) => {
+        const chosen = await dialog.showOpenDialog({ title, properties: ['openFile', 'showHiddenFiles'] })
+        return chosen.canceled ? null : (chosen.filePaths[0] ?? null)
+      },
       isTrustedSender: (sender) => dashboard.isOurs(sender),
     })
     const { engine } = core

@@ -4,6 +4,9 @@ import { readLoginIdentity } from '../engine/identity'
 import type { FileSystem } from '../engine/ports'
 import type { UsageService } from '../usage/usageService'
 import type { Handlers } from './router'
+import { ValidationError } from '../../shared/errors'
+import { isKnownTerminalProgram, KNOWN_TERMINALS, splitCommandLine } from '../launcher/terminal'
+import { claudeProgramProblem } from '../launcher/executable'
 
 /** Starting Claude Code in a terminal (the launcher issue); the shell supplies it. */
 export interface LauncherPort {
@@ -11,18 +14,30 @@ export interface LauncherPort {
   login(account: { name: string; configDir: string }): Promise<{ started: boolean; message: string }>
 }
 
+/** The main process's file dialog; the shell supplies it. Resolves to the chosen path, or null. */
+export type ChooseFile = (title: string) => Promise<string | null>
+
 /** The contract's channels, each mapped to one engine call. */
 export function createHandlers(deps: {
   engine: Pool
   usage: UsageService
   fs: FileSystem
   launcher: LauncherPort
+  chooseFile: ChooseFile
+  /** Whether a program is on PATH (which known terminals are there). */
+  findProgram: (name: string) => string | undefined
 }): Handlers {
   const { engine, usage } = deps
   const account = async (ref: string) => findAccount({ accounts: await engine.listAccounts() }, ref)
+  /** A folder the renderer names must be one (it is stored, and a terminal is started in it). */
+  const existingFolder = (cwd: string | undefined) => {
+    if (cwd !== undefined && !deps.fs.stat(cwd)?.isDirectory)
+      throw ValidationError.field('cwd', `${cwd} does not exist or is not a folder`)
+    return cwd
+  }
   return {
     'pool:status': () => engine.status(),
-    'pool:allocate': (input) => engine.allocate({ cwd: input.cwd, account: input.account }),
+    'pool:allocate': (input) => engine.allocate({ cwd: existingFolder(input.cwd), account: input.account }),
     'pool:setPreferred': async (input) => ({ preferredAccountId: await engine.setPreferredAccount(input.account) }),
     'pool:metrics': async () => engine.metrics(),
     'accounts:list': () => engine.listAccounts(),
@@ -62,6 +77,42 @@ export function createHandlers(deps: {
     'notifications:list': async () => [...(await engine.notifications())],
     'settings:get': async () => structuredClone(await engine.settings()),
     'settings:update': (input) => engine.updateSettings(input),
-    'launcher:launch': (input) => deps.launcher.launch(input),
+    'settings:chooseClaude': async (input) => {
+      if (input?.reset) {
+        await engine.updateSettings({ claudePath: null })
+        return { claudePath: null, message: 'claude is looked for on PATH (or AUTH_POOL_CLAUDE)' }
+      }
+      const chosen = await deps.chooseFile('Choose the claude program')
+      const current = (await engine.settings()).claudePath
+      if (chosen === null) return { claudePath: current, message: 'nothing chosen' }
+      const problem = claudeProgramProblem(chosen, deps.fs)
+      if (problem) throw ValidationError.field('claudePath', problem)
+      await engine.updateSettings({ claudePath: chosen })
+      return { claudePath: chosen, message: `sessions start ${chosen}` }
+    },
+    'settings:terminals': async () => ({
+      current: (await engine.settings()).terminalCommand,
+      terminals: KNOWN_TERMINALS.filter((t) => t.platforms.includes(process.platform)).map((t) => ({
+        id: t.id,
+        name: t.name,
+        available: !!deps.findProgram(t.template.split(' ')[0]!),
+      })),
+    }),
+    'settings:setTerminal': async ({ terminal }) => {
+      const value = terminal === 'auto' ? null : terminal
+      if (value !== null && !KNOWN_TERMINALS.some((t) => t.id === value)) {
+        const [program] = splitCommandLine(value)
+        if (!program || !isKnownTerminalProgram(program))
+          throw ValidationError.field(
+            'terminal',
+            `${program ?? 'an empty command'} is not a terminal Auth Pool knows (${KNOWN_TERMINALS.map((t) => t.id).join(', ')})`,
+          )
+        if (!value.includes('{command}'))
+          throw ValidationError.field('terminal', 'a terminal template needs {command} where the command goes')
+      }
+      await engine.updateSettings({ terminalCommand: value })
+      return { terminalCommand: value }
+    },
+    'launcher:launch': (input) => deps.launcher.launch({ ...input, cwd: existingFolder(input.cwd) }),
   } as Handlers
 }

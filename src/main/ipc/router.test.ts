@@ -1,5 +1,8 @@
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CHANNELS } from '../../shared/ipc/channels'
+import { CLAUDE } from '../../../test/helpers/claude'
+import { CHANNELS, type Channel } from '../../shared/ipc/channels'
 import { nodeFileSystem } from '../system/nodePorts'
 import { createUsageService } from '../usage/usageService'
 import { accountDir, testEngine } from '../../../test/helpers/enginePorts'
@@ -13,15 +16,24 @@ function setup() {
   const usage = createUsageService({ indexDir: tempDir('idx-') })
   const t = testEngine({ usage })
   const launches: unknown[] = []
+  /** What the stand-in file dialog returns. */
+  const chosen: { path: string | null } = { path: null }
   const launcher: LauncherPort = {
     launch: async (request) => (launches.push(request), { launched: true, message: 'ok' }),
     login: async () => ({ started: true, message: 'ok' }),
   }
   const router = createRouter({
-    handlers: createHandlers({ engine: t.engine, usage, fs: nodeFileSystem, launcher }),
+    handlers: createHandlers({
+      engine: t.engine,
+      usage,
+      fs: nodeFileSystem,
+      launcher,
+      chooseFile: async () => chosen.path,
+      findProgram: (name) => (name === 'konsole' ? '/usr/bin/konsole' : undefined),
+    }),
     isTrustedSender: (s: Sender) => s.id === APP.id && s.isTopFrame && s.url === APP.url,
   })
-  return { ...t, router, launches }
+  return { ...t, router, launches, chosen }
 }
 
 describe('IPC router', () => {
@@ -111,6 +123,132 @@ describe('IPC router', () => {
     expect(await registered.get('rules:list')!(framed, undefined)).toMatchObject({
       ok: false,
       error: { code: 'FORBIDDEN' },
+    })
+  })
+
+  it('refuses an over-long string, a huge list or a missing folder on every channel that takes one, storing nothing', async () => {
+    const { router, home, launches } = setup()
+    const dir = accountDir()
+    await router.handle('accounts:add', { name: 'work', configDir: dir }, APP)
+    const stateSize = () => readFileSync(join(home, 'state.json')).length
+    const before = stateSize()
+    const long = 'x'.repeat(10 * 1024 * 1024)
+    const missing = join(dir, 'not-here')
+    const uuid = '3f1c6a52-2f8f-4a43-9a57-3c9a2c7a9d11'
+    const refused: [Channel, unknown][] = [
+      ['pool:allocate', { cwd: long }],
+      ['pool:allocate', { cwd: missing }],
+      ['pool:allocate', { cwd: 'a\nb' }],
+      ['pool:allocate', { account: long }],
+      ['pool:setPreferred', { account: long }],
+      ['accounts:add', { name: 'x', configDir: long }],
+      ['accounts:add', { name: long, configDir: dir }],
+      ['accounts:update', { account: long, patch: {} }],
+      ['accounts:update', { account: 'work', patch: { configDir: long } }],
+      ['accounts:remove', { account: long }],
+      ['accounts:identity', { account: long }],
+      ['accounts:login', { account: long }],
+      ['sessions:list', { account: long }],
+      ['sessions:end', { sessionId: long }],
+      ['usage:get', { account: long }],
+      ['rules:save', { id: long, kind: 'limit_reached', enabled: true, accounts: 'all' }],
+      ['rules:save', { id: 'r', kind: 'limit_reached', enabled: true, accounts: Array(1000).fill(uuid) }],
+      ['rules:delete', { id: long }],
+      [
+        'settings:update',
+        { pricing: { [long]: { input: 1, output: 1, cacheWrite5m: 1, cacheWrite1h: 1, cacheRead: 1 } } },
+      ],
+      ['settings:update', { claudePath: '/bin/sh' }],
+      ['settings:update', { terminalCommand: 'sh -c {command}' }],
+      ['settings:setTerminal', { terminal: long }],
+      ['settings:setTerminal', { terminal: 'sh -c {command}' }],
+      ['settings:setTerminal', { terminal: '/tmp/evil/konsolex -e {command}' }],
+      ['launcher:launch', { cwd: missing }],
+      ['launcher:launch', { cwd: long }],
+      ['launcher:launch', { account: long }],
+    ]
+    for (const [channel, input] of refused) {
+      const result = await router.handle(channel, input, APP)
+      expect(result, `${channel} ${JSON.stringify(input).slice(0, 80)}`).toMatchObject({ ok: false })
+      expect(['VALIDATION', 'NOT_FOUND']).toContain((result as { error: { code: string } }).error.code)
+    }
+    expect(stateSize()).toBe(before)
+    expect(launches).toEqual([])
+    // Every channel that takes input was tried above, or takes none.
+    const takesNothing = [
+      'pool:status',
+      'pool:metrics',
+      'accounts:list',
+      'rules:list',
+      'notifications:list',
+      'settings:get',
+      'settings:terminals',
+      'settings:chooseClaude',
+    ]
+    expect(CHANNELS.filter((c) => !refused.some(([r]) => r === c) && !takesNothing.includes(c))).toEqual([])
+    const settings = await router.handle('settings:update', { claudePath: '/bin/sh' }, APP)
+    expect(settings).toMatchObject({
+      error: { issues: [{ path: ['claudePath'], message: expect.stringMatching(/is chosen with Settings/) }] },
+    })
+  })
+
+  it('sets the claude program only through the file dialog, and only to a claude that runs', async () => {
+    const { router, chosen } = setup()
+    chosen.path = '/bin/sh'
+    expect(await router.handle('settings:chooseClaude', {}, APP)).toMatchObject({
+      ok: false,
+      error: {
+        issues: [{ path: ['claudePath'], message: 'sh is not the claude program (a file named claude or claude.exe)' }],
+      },
+    })
+    const notRunnable = join(tempDir(), 'claude')
+    writeFileSync(notRunnable, '#!/bin/sh\n', { mode: 0o644 })
+    chosen.path = notRunnable
+    expect(await router.handle('settings:chooseClaude', {}, APP)).toMatchObject({
+      ok: false,
+      error: { issues: [{ message: `${notRunnable} may not be executed` }] },
+    })
+    chosen.path = realpathSync(CLAUDE)
+    expect(await router.handle('settings:chooseClaude', {}, APP)).toMatchObject({
+      ok: true,
+      value: { claudePath: chosen.path },
+    })
+    chosen.path = null // cancelled: nothing changes
+    expect(await router.handle('settings:chooseClaude', {}, APP)).toMatchObject({
+      ok: true,
+      value: { claudePath: realpathSync(CLAUDE), message: 'nothing chosen' },
+    })
+    expect(await router.handle('settings:chooseClaude', { reset: true }, APP)).toMatchObject({
+      ok: true,
+      value: { claudePath: null },
+    })
+  })
+
+  it('sets the terminal to a known one, a template of a known one, or automatic', async () => {
+    const { router } = setup()
+    const terminals = await router.handle('settings:terminals', undefined, APP)
+    expect(terminals).toMatchObject({
+      ok: true,
+      value: {
+        current: null,
+        terminals: expect.arrayContaining([
+          { id: 'konsole', name: 'Konsole', available: true },
+          { id: 'kitty', name: 'kitty', available: false },
+        ]),
+      },
+    })
+    for (const terminal of ['konsole', 'konsole --workdir {cwd} -e {command}'])
+      expect(await router.handle('settings:setTerminal', { terminal }, APP)).toMatchObject({
+        ok: true,
+        value: { terminalCommand: terminal },
+      })
+    expect(await router.handle('settings:setTerminal', { terminal: 'konsole --workdir {cwd}' }, APP)).toMatchObject({
+      ok: false,
+      error: { issues: [{ message: expect.stringMatching(/needs \{command\}/) }] },
+    })
+    expect(await router.handle('settings:setTerminal', { terminal: 'auto' }, APP)).toMatchObject({
+      ok: true,
+      value: { terminalCommand: null },
     })
   })
 })

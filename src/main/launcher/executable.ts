@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from 'node:fs'
-import { delimiter, isAbsolute, join } from 'node:path'
+import { basename, delimiter, isAbsolute, join } from 'node:path'
 
 /** Finds an executable: an absolute path as given, else the first match on PATH. */
 export function findExecutable(
@@ -23,6 +23,22 @@ export function findExecutable(
       const candidate = join(dir, name + ext)
       if (isExecutable(candidate)) return candidate
     }
+  return undefined
+}
+
+/**
+ * Why `path` cannot be the claude program a user chose in a file dialog, or undefined when it can: a
+ * file named claude (claude.exe on Windows) that may be executed.
+ */
+export function claudeProgramProblem(
+  path: string,
+  fs: { stat(path: string): { isDirectory: boolean } | undefined },
+): string | undefined {
+  const name = basename(path)
+  if (!/^claude(\.exe)?$/i.test(name)) return `${name} is not the claude program (a file named claude or claude.exe)`
+  const stat = fs.stat(path)
+  if (!stat || stat.isDirectory) return `${path} is not a file`
+  if (!findExecutable(path, process.env)) return `${path} may not be executed`
   return undefined
 }
 

@@ -82,16 +82,17 @@ describe('finding executables', () => {
 })
 
 describe('terminals', () => {
-  const argv = [
-    'env',
-    'ELECTRON_RUN_AS_NODE=1',
-    '/opt/app/electron',
-    '/opt/app/cli.js',
-    'run',
-    '--cwd',
-    '/work/my repo',
-  ]
+  const argv = ['env', 'ELECTRON_RUN_AS_NODE=1', '/opt/app/electron', '/opt/app/cli.js', 'run', '--account', 'work']
   const only = (names: string[]) => (name: string) => (names.includes(name) ? `/usr/bin/${name}` : undefined)
+  /** Folder names that break a command string: shells, cmd.exe and wt each read some of them. */
+  const HOSTILE = [
+    'C:\\src\\repo&calc',
+    'C:\\src\\a;calc',
+    "/work/it's $(touch x) `y`",
+    '/work/a"b',
+    '/work/%PATH%',
+    '/work/line\nbreak',
+  ]
 
   it('tries $TERMINAL, x-terminal-emulator, gnome-terminal, konsole, xterm in that order on Linux', () => {
     const plan = (names: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -111,29 +112,64 @@ describe('terminals', () => {
       args: ['--workdir', '/work/my repo', '-e', ...argv],
     })
     expect(plan(['xterm'])).toMatchObject({ command: '/usr/bin/xterm', args: ['-e', ...argv] })
-    expect(plan([])).toEqual({
-      error: expect.stringMatching(/no terminal found .* set "Terminal command" in Settings/),
+    expect(plan([])).toEqual({ error: expect.stringMatching(/no terminal found .* choose one in Settings/) })
+  })
+
+  it('never puts the folder in a command line a shell or terminal parses, on any platform', () => {
+    for (const folder of HOSTILE) {
+      const plans = {
+        linux: planTerminal(argv, folder, { setting: null, env: {}, platform: 'linux', find: only(['xterm']) }),
+        known: planTerminal(argv, folder, { setting: 'kitty', env: {}, platform: 'linux', find: only(['kitty']) }),
+        wt: planTerminal(argv, folder, { setting: null, env: {}, platform: 'win32', find: only(['wt']) }),
+        cmd: planTerminal(argv, folder, {
+          setting: null,
+          env: { ComSpec: 'C:\\cmd.exe' },
+          platform: 'win32',
+          find: only([]),
+        }),
+      }
+      for (const [name, plan] of Object.entries(plans)) {
+        expect(plan, name).toMatchObject({ cwd: folder })
+        // Only terminals that take the folder as one argument of their own get it; nobody gets it in a string.
+        const withFolder = (plan as { args: string[] }).args.filter((a) => a.includes(folder))
+        expect(withFolder, `${name}: ${folder}`).toEqual(name === 'known' ? [folder] : [])
+      }
+      expect(plans.wt).toMatchObject({ command: '/usr/bin/wt', args: ['-d', '.', ...argv] })
+      expect(plans.cmd).toEqual({
+        command: 'C:\\cmd.exe',
+        args: ['/d', '/s', '/c', `start "" cmd /s /k "${argv.map((a) => `"${a}"`).join(' ')}"`],
+        cwd: folder,
+        verbatim: true,
+      })
+      // Terminal.app gets the folder inside a shell command: quoted for the shell, then for AppleScript.
+      const mac = planTerminal(argv, folder, { setting: null, env: {}, platform: 'darwin', find: only([]) }) as {
+        args: string[]
+      }
+      const script = JSON.parse(mac.args[1]!.slice('tell application "Terminal" to do script '.length)) as string
+      const shell = spawnSync('sh', ['-c', script.replace(/ && .*$/s, ' && pwd'), 'sh'], { encoding: 'utf8' })
+      expect(shell.stderr).toMatch(/can't cd|No such file|not found|cd:/) // the folder is not there: cd fails on its exact name
+      expect(script.startsWith(`cd '${folder.replace(/'/g, `'\\''`)}' && `)).toBe(true)
+    }
+  })
+
+  it('quotes the other words for cmd.exe and wt, and says so when one cannot be given to cmd.exe', () => {
+    const odd = ['C:\\Users\\Tom&Jerry\\app.exe', 'C:\\a;b\\cli.js', 'run']
+    expect(planTerminal(odd, 'C:\\w', { setting: null, env: {}, platform: 'win32', find: only(['wt']) })).toMatchObject(
+      {
+        args: ['-d', '.', 'C:\\Users\\Tom&Jerry\\app.exe', 'C:\\a\\;b\\cli.js', 'run'],
+      },
+    )
+    expect(planTerminal(odd, 'C:\\w', { setting: null, env: {}, platform: 'win32', find: only([]) })).toMatchObject({
+      args: ['/d', '/s', '/c', 'start "" cmd /s /k ""C:\\Users\\Tom&Jerry\\app.exe" "C:\\a;b\\cli.js" "run""'],
+    })
+    expect(
+      planTerminal(['C:\\100%\\app.exe'], 'C:\\w', { setting: null, env: {}, platform: 'win32', find: only([]) }),
+    ).toEqual({
+      error: expect.stringMatching(/% or " character, which cmd.exe cannot be given safely; install Windows Terminal/),
     })
   })
 
-  it('uses Terminal.app on macOS and Windows Terminal, then cmd, on Windows', () => {
-    const mac = planTerminal(argv, '/work', { setting: null, env: {}, platform: 'darwin', find: only([]) })
-    expect(mac).toMatchObject({ command: '/usr/bin/osascript' })
-    expect(JSON.stringify(mac)).toContain("cd '/work' && 'env'")
-    expect(
-      planTerminal(argv, 'C:\\w', { setting: null, env: {}, platform: 'win32', find: only(['wt']) }),
-    ).toMatchObject({ command: '/usr/bin/wt', args: ['-d', 'C:\\w', ...argv] })
-    expect(
-      planTerminal(argv, 'C:\\w', {
-        setting: null,
-        env: { ComSpec: 'C:\\cmd.exe' },
-        platform: 'win32',
-        find: only([]),
-      }),
-    ).toMatchObject({ command: 'C:\\cmd.exe', args: ['/c', 'start', '', 'cmd', '/k', ...argv] })
-  })
-
-  it('expands a terminal command setting with {cwd} and {command}', () => {
+  it('starts a known terminal by its id, or a template with {cwd} and {command}', () => {
     expect(splitCommandLine(`kitty --directory "{cwd}" -e {command}`)).toEqual([
       'kitty',
       '--directory',
@@ -149,8 +185,17 @@ describe('terminals', () => {
     })
     expect(plan).toEqual({ command: '/usr/bin/kitty', args: ['--directory', '/w d', '-e', 'a', 'b c'], cwd: '/w d' })
     expect(
+      planTerminal(['a'], '/w', { setting: 'konsole', env: {}, platform: 'linux', find: only(['konsole']) }),
+    ).toEqual({
+      command: '/usr/bin/konsole',
+      args: ['--workdir', '/w', '-e', 'a'],
+      cwd: '/w',
+    })
+    expect(
       planTerminal(['a'], '/w', { setting: 'missing-term -e', env: {}, platform: 'linux', find: only([]) }),
-    ).toMatchObject({ error: expect.stringMatching(/missing-term/) })
+    ).toMatchObject({
+      error: expect.stringMatching(/missing-term/),
+    })
   })
 
   it('really starts the planned terminal, which runs the command in the folder', async () => {

@@ -30,14 +30,15 @@ export function createTerminalLauncher(deps: {
     } catch (error) {
       return {
         ok: false,
-        message: `could not start ${plan.command}: ${(error as Error).message}; check "Terminal command" in Settings`,
+        message: `could not start ${plan.command}: ${(error as Error).message}; choose another terminal in Settings`,
       }
     }
   }
   return {
     async launch(request) {
       const cwd = request.cwd ?? deps.defaultCwd()
-      const result = await open(['run', '--cwd', cwd, ...(request.account ? ['--account', request.account] : [])], cwd)
+      // The folder is the terminal's working directory, where `run` starts: it is never put in a command line.
+      const result = await open(['run', ...(request.account ? ['--account', request.account] : [])], cwd)
       return { launched: result.ok, message: result.message }
     },
     async login(account) {

@@ -15,6 +15,9 @@ export function duration(ms: number): string {
   return `${hours} h ${minutes % 60} min`
 }
 
+/** A count with its noun: "1 session", "3 sessions". */
+export const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
 export function tokens(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`

@@ -22,6 +22,9 @@ export const CHANNELS = [
   'notifications:list',
   'settings:get',
   'settings:update',
+  'settings:chooseClaude',
+  'settings:terminals',
+  'settings:setTerminal',
   'launcher:launch',
 ] as const
 export type Channel = (typeof CHANNELS)[number]

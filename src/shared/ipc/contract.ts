@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AccountInputSchema, AccountPatchSchema, AccountSchema } from '../schemas/account'
+import { AccountInputSchema, AccountPatchSchema, AccountSchema, PathInputSchema } from '../schemas/account'
 import {
   AccountViewSchema,
   AllocationSchema,
@@ -14,13 +14,27 @@ import { DiagnosticsSchema, TokensSchema, UsageSummarySchema } from '../schemas/
 import type { Channel, EventName } from './channels'
 
 const None = z.object({}).strict().optional()
-const AccountRef = z.string().min(1, { error: 'name or id of an account' })
+const AccountRef = z
+  .string()
+  .min(1, { error: 'name or id of an account' })
+  .max(64, { error: 'name or id of an account' })
+
+/**
+ * What the dashboard may change in the settings: everything but the programs Auth Pool runs, which only
+ * the main process sets (claudePath through a file dialog, the terminal from the known ones).
+ */
+const SettingsUpdateSchema = SettingsSchema.extend({
+  claudePath: z.never({ error: 'is chosen with Settings → Claude Code → Choose…, not set here' }),
+  terminalCommand: z.never({ error: 'is chosen from the known terminals in Settings, not set here' }),
+})
+  .partial()
+  .strict()
 
 /** Every channel's input and output. The Api type below is derived from this, never written by hand. */
 export const CONTRACT = {
   'pool:status': { input: None, output: PoolStatusSchema },
   'pool:allocate': {
-    input: z.object({ cwd: z.string().min(1).optional(), account: AccountRef.optional() }).strict(),
+    input: z.object({ cwd: PathInputSchema.optional(), account: AccountRef.optional() }).strict(),
     output: AllocationSchema,
   },
   'pool:setPreferred': {
@@ -62,14 +76,31 @@ export const CONTRACT = {
   'rules:list': { input: None, output: z.array(RuleSchema) },
   'rules:save': { input: RuleSchema, output: RuleSchema },
   'rules:delete': {
-    input: z.object({ id: z.string().min(1) }).strict(),
+    input: z.object({ id: z.string().min(1).max(64) }).strict(),
     output: z.object({ deleted: z.literal(true) }),
   },
   'notifications:list': { input: None, output: z.array(NotificationRecordSchema) },
   'settings:get': { input: None, output: SettingsSchema },
-  'settings:update': { input: SettingsSchema.partial().strict(), output: SettingsSchema },
+  'settings:update': { input: SettingsUpdateSchema, output: SettingsSchema },
+  /** Opens the main process's file dialog for the claude program (or, with reset, goes back to PATH). */
+  'settings:chooseClaude': {
+    input: z.object({ reset: z.boolean().optional() }).strict().optional(),
+    output: z.object({ claudePath: z.string().nullable(), message: z.string() }),
+  },
+  'settings:terminals': {
+    input: None,
+    output: z.object({
+      current: z.string().nullable(),
+      terminals: z.array(z.object({ id: z.string(), name: z.string(), available: z.boolean() })),
+    }),
+  },
+  /** `auto`, a known terminal's id, or a template with {cwd} and {command} whose program is a known terminal. */
+  'settings:setTerminal': {
+    input: z.object({ terminal: z.string().min(1).max(500) }).strict(),
+    output: z.object({ terminalCommand: z.string().nullable() }),
+  },
   'launcher:launch': {
-    input: z.object({ account: AccountRef.optional(), cwd: z.string().min(1).optional() }).strict(),
+    input: z.object({ account: AccountRef.optional(), cwd: PathInputSchema.optional() }).strict(),
     output: z.object({ launched: z.boolean(), message: z.string() }),
   },
 } as const satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>

@@ -27,6 +27,13 @@ export const AccountNameSchema = z
 
 export const IsoTimeSchema = z.iso.datetime({ offset: true })
 
+/** A folder or file path as given at a boundary: bounded, on one line. */
+export const PathInputSchema = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .max(4096, { error: 'must be at most 4096 characters' })
+  .regex(/^[^\u0000-\u001f]*$/, { error: 'must not contain line breaks or control characters' })
+
 export const AccountSchema = z.object({
   id: z.uuid(),
   name: AccountNameSchema,
@@ -50,7 +57,7 @@ export type Account = z.infer<typeof AccountSchema>
 /** What a caller may give when adding an account (CLI, IPC). */
 export const AccountInputSchema = z.object({
   name: AccountNameSchema,
-  configDir: z.string().min(1, { error: 'must not be empty' }),
+  configDir: PathInputSchema,
   plan: PlanSchema.default('pro'),
   blockBudgetUsd: BudgetUsdSchema.optional(),
   weeklyBudgetUsd: BudgetUsdSchema.optional(),
@@ -64,7 +71,7 @@ export type AccountInput = z.input<typeof AccountInputSchema>
 export const AccountPatchSchema = z
   .object({
     name: AccountNameSchema,
-    configDir: z.string().min(1, { error: 'must not be empty' }),
+    configDir: PathInputSchema,
     plan: PlanSchema,
     blockBudgetUsd: BudgetUsdSchema.nullable(),
     weeklyBudgetUsd: BudgetUsdSchema.nullable(),

@@ -5,7 +5,13 @@ const RuleBase = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'must be lowercase letters, digits and dashes' }),
   enabled: z.boolean(),
   /** Which accounts the rule watches: all of them, or the listed ids. */
-  accounts: z.union([z.literal('all'), z.array(z.uuid()).min(1, { error: 'list at least one account, or use "all"' })]),
+  accounts: z.union([
+    z.literal('all'),
+    z
+      .array(z.uuid())
+      .min(1, { error: 'list at least one account, or use "all"' })
+      .max(100, { error: 'list at most 100 accounts' }),
+  ]),
 })
 
 /**
