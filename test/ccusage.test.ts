@@ -1,3 +1,5 @@
+// Auth Pool's 5-hour blocks against ccusage's (the tool people compare with), block for block: start
+// times, token counts and entries, on a generated corpus and on one made of the cases that once differed.
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -5,65 +7,222 @@ import { describe, expect, it } from 'vitest'
 import { generateCorpus } from '../bench/corpus'
 import { ROOT, runCli } from './helpers/processes'
 import { tempDir } from './helpers/tempDir'
+import { appendLines, assistantLine, limitLine, subscriptionLimitLine, userLine } from './helpers/transcripts'
 
 const run = promisify(execFile)
 const CCUSAGE = join(ROOT, 'node_modules', '.bin', 'ccusage')
 
-interface CcusageBlock {
-  startTime: string
-  isGap: boolean
+interface Block {
+  start: string
   entries: number
-  tokenCounts: {
-    inputTokens: number
-    outputTokens: number
-    cacheCreationInputTokens: number
-    cacheReadInputTokens: number
+  input: number
+  output: number
+  cacheCreation: number
+  cacheRead: number
+}
+
+/** ccusage's blocks for one config directory, gaps left out. */
+async function theirBlocks(dir: string): Promise<Block[]> {
+  const { stdout } = await run(CCUSAGE, ['blocks', '--json', '--offline'], {
+    env: { ...process.env, CLAUDE_CONFIG_DIR: dir },
+    maxBuffer: 64 << 20,
+  })
+  const blocks = (
+    JSON.parse(stdout) as {
+      blocks: {
+        startTime: string
+        isGap: boolean
+        entries: number
+        tokenCounts: Record<
+          'inputTokens' | 'outputTokens' | 'cacheCreationInputTokens' | 'cacheReadInputTokens',
+          number
+        >
+      }[]
+    }
+  ).blocks
+  return blocks
+    .filter((b) => !b.isGap)
+    .map((b) => ({
+      start: b.startTime,
+      entries: b.entries,
+      input: b.tokenCounts.inputTokens,
+      output: b.tokenCounts.outputTokens,
+      cacheCreation: b.tokenCounts.cacheCreationInputTokens,
+      cacheRead: b.tokenCounts.cacheReadInputTokens,
+    }))
+}
+
+/** Auth Pool's blocks for the same directories, through the built command line. */
+async function ourBlocks(dirs: readonly string[], home: string): Promise<Map<string, Block[]>> {
+  const env = { AUTH_POOL_HOME: home }
+  for (const [i, dir] of dirs.entries()) {
+    const added = await runCli(['accounts', 'add', '--name', `acct${i}`, '--config-dir', dir], env)
+    expect(added.code, added.stderr).toBe(0)
   }
+  const ours = await runCli(['usage', '--json'], env)
+  expect(ours.code, ours.stderr).toBe(0)
+  const report = JSON.parse(ours.stdout) as {
+    accounts: {
+      configDir: string
+      blocks: { start: string; entries: number; tokens: Omit<Block, 'start' | 'entries'> }[]
+    }[]
+  }
+  return new Map(
+    report.accounts.map((a) => [
+      a.configDir,
+      a.blocks.map((b) => ({ start: b.start, entries: b.entries, ...b.tokens })),
+    ]),
+  )
 }
 
 describe('cross-check against ccusage', () => {
   it('per-block token totals equal ccusage blocks --offline for every account of a generated corpus', async () => {
     const root = tempDir('corpus-')
     const dirs = generateCorpus({ root, accounts: 3, bytesPerAccount: 6_000_000, seed: 7 })
-    const env = { AUTH_POOL_HOME: join(root, 'home') }
-    for (const [i, dir] of dirs.entries()) {
-      const added = await runCli(['accounts', 'add', '--name', `acct${i}`, '--config-dir', dir], env)
-      expect(added.code, added.stderr).toBe(0)
-    }
-    const ours = await runCli(['usage', '--json'], env)
-    expect(ours.code, ours.stderr).toBe(0)
-    const report = JSON.parse(ours.stdout) as {
-      accounts: {
-        configDir: string
-        blocks: {
-          start: string
-          entries: number
-          tokens: { input: number; output: number; cacheCreation: number; cacheRead: number }
-        }[]
-      }[]
-    }
+    const ours = await ourBlocks(dirs, join(root, 'home'))
     let blocksCompared = 0
     for (const dir of dirs) {
-      const { stdout } = await run(CCUSAGE, ['blocks', '--json', '--offline'], {
-        env: { ...process.env, CLAUDE_CONFIG_DIR: dir },
-        maxBuffer: 64 << 20,
-      })
-      const theirs = (JSON.parse(stdout) as { blocks: CcusageBlock[] }).blocks
-        .filter((b) => !b.isGap)
-        .map((b) => ({
-          start: b.startTime,
-          input: b.tokenCounts.inputTokens,
-          output: b.tokenCounts.outputTokens,
-          cacheCreation: b.tokenCounts.cacheCreationInputTokens,
-          cacheRead: b.tokenCounts.cacheReadInputTokens,
-        }))
-      const mine = report.accounts
-        .find((a) => a.configDir === dir)!
-        .blocks.map((b) => ({ start: b.start, ...b.tokens }))
+      const mine = ours.get(dir)!
       expect(mine.length).toBeGreaterThan(3)
-      expect(mine).toEqual(theirs)
+      expect(mine).toEqual(await theirBlocks(dir))
       blocksCompared += mine.length
     }
     expect(blocksCompared).toBeGreaterThan(10)
+  })
+
+  it('dates streamed, resumed, sub-agent and replayed copies of a response as ccusage does, block for block', async () => {
+    const root = tempDir('copies-')
+    const dir = join(root, 'account')
+    const project = join(dir, 'projects', '-home-dev-project')
+    const at = (iso: string) => new Date(iso)
+    const usage = { input: 1200, cacheWrite: 300, cacheRead: 5000 }
+    // A block begins at 10:00 with an entry at 10:02.
+    appendLines(join(project, 'b-session.jsonl'), [
+      userLine(at('2026-11-20T10:01:00Z'), 'hello', 'b-session'),
+      assistantLine({
+        time: at('2026-11-20T10:02:00Z'),
+        messageId: 'msg_open',
+        requestId: 'req_open',
+        output: 40,
+        ...usage,
+      }),
+      // Streamed over three lines straddling 15:00, the block's end: ccusage keeps the most complete copy,
+      // the 15:00:03 one, which opens the next block.
+      assistantLine({
+        time: at('2026-11-20T14:59:58Z'),
+        messageId: 'msg_stream',
+        requestId: 'req_stream',
+        output: 3,
+        ...usage,
+      }),
+      assistantLine({
+        time: at('2026-11-20T15:00:03Z'),
+        messageId: 'msg_stream',
+        requestId: 'req_stream',
+        output: 480,
+        ...usage,
+      }),
+      assistantLine({
+        time: at('2026-11-20T15:00:09Z'),
+        messageId: 'msg_stream',
+        requestId: 'req_stream',
+        output: 480,
+        ...usage,
+      }),
+      // Copies with equal usage: the first of them is kept.
+      assistantLine({
+        time: at('2026-11-20T19:58:00Z'),
+        messageId: 'msg_tie',
+        requestId: 'req_tie',
+        output: 70,
+        ...usage,
+      }),
+      assistantLine({
+        time: at('2026-11-20T20:01:00Z'),
+        messageId: 'msg_tie',
+        requestId: 'req_tie',
+        output: 70,
+        ...usage,
+      }),
+      limitLine(at('2026-11-20T20:30:00Z'), Date.parse('2026-11-21T01:00:00Z') / 1000),
+      subscriptionLimitLine(at('2026-11-20T20:31:00Z'), Date.parse('2026-11-21T01:00:00Z') / 1000),
+      // A line without a request id, twice.
+      assistantLine({ time: at('2026-11-21T02:00:00Z'), messageId: 'msg_noreq', requestId: null, output: 9, ...usage }),
+      assistantLine({
+        time: at('2026-11-21T02:00:05Z'),
+        messageId: 'msg_noreq',
+        requestId: null,
+        output: 12,
+        ...usage,
+      }),
+    ])
+    // The conversation resumed in another file (it sorts first): its copies of earlier responses carry
+    // their first timestamps, or later ones, and the same usage.
+    appendLines(join(project, 'a-resumed.jsonl'), [
+      assistantLine({
+        time: at('2026-11-20T10:02:00Z'),
+        messageId: 'msg_open',
+        requestId: 'req_open',
+        output: 40,
+        ...usage,
+        sessionId: 'a-resumed',
+      }),
+      assistantLine({
+        time: at('2026-11-20T20:05:00Z'),
+        messageId: 'msg_tie',
+        requestId: 'req_tie',
+        output: 70,
+        ...usage,
+        sessionId: 'a-resumed',
+      }),
+      assistantLine({
+        time: at('2026-11-21T09:00:00Z'),
+        messageId: 'msg_new',
+        requestId: 'req_new',
+        output: 33,
+        ...usage,
+        sessionId: 'a-resumed',
+      }),
+    ])
+    // A sub-agent's file: its own responses, and a /btw side conversation replaying a parent message under
+    // a new request id.
+    appendLines(join(project, 'b-session', 'subagents', 'agent-1.jsonl'), [
+      assistantLine({
+        time: at('2026-11-21T09:10:00Z'),
+        messageId: 'msg_agent',
+        requestId: 'req_agent',
+        output: 21,
+        sidechain: true,
+        ...usage,
+      }),
+      assistantLine({
+        time: at('2026-11-21T09:12:00Z'),
+        messageId: 'msg_new',
+        requestId: 'req_replay',
+        output: 33,
+        sidechain: true,
+        ...usage,
+      }),
+      assistantLine({
+        time: at('2026-11-21T09:13:00Z'),
+        messageId: 'msg_side_only',
+        requestId: 'req_s1',
+        output: 5,
+        sidechain: true,
+        ...usage,
+      }),
+      assistantLine({
+        time: at('2026-11-21T09:14:00Z'),
+        messageId: 'msg_side_only',
+        requestId: 'req_s2',
+        output: 8,
+        sidechain: true,
+        ...usage,
+      }),
+    ])
+    const ours = (await ourBlocks([dir], join(root, 'home'))).get(dir)!
+    const theirs = await theirBlocks(dir)
+    expect(theirs.map((b) => b.start)).toContain('2026-11-20T15:00:00.000Z') // the straddling copy opened a block
+    expect(ours).toEqual(theirs)
   })
 })

@@ -15,7 +15,8 @@ export function accountLine(a: AccountView): string {
       ? 'disabled'
       : `limited until ${time(s.freesAt)}`
   const runsOut = s.blockRunsOutAt ? ` (runs out ${time(s.blockRunsOutAt)})` : ''
-  return `${a.name} (${a.plan}) — 5h ${pct(s.blockRatio)}${runsOut} · week ${pct(s.weekRatio)} · health ${s.health} · ${state} · ${a.configDir}`
+  const problem = s.readProblem ? `\n      ⚠ ${s.readProblem}` : ''
+  return `${a.name} (${a.plan}) — 5h ${pct(s.blockRatio)}${runsOut} · week ${pct(s.weekRatio)} · health ${s.health} · ${state} · ${a.configDir}${problem}`
 }
 
 /** A session: Claude Code's conversation id first (what `claude --resume` takes), then where and when. */

@@ -39,14 +39,24 @@ export function usageTable(report: Awaited<ReturnType<typeof usageReport>>): str
     .map((a) => {
       const s = a.standing
       const current = a.current
-        ? `5h block ${money(a.current.costUsd)} of ${money(s.blockBudgetUsd)} (${Math.round(s.blockRatio * 100)}%), ends ${clockTime(a.current.end)}, burn ${money(a.current.burnRateUsdPerHour)}/h` +
-          (s.blockRunsOutAt ? `, runs out ${clockTime(s.blockRunsOutAt)}` : '')
+        ? `5h block ${money(a.current.costUsd)} of ${money(s.blockBudgetUsd)} (${Math.round(s.blockRatio * 100)}%), ends ${clockTime(a.current.end)}, ` +
+          (a.current.burnRateUsdPerHour > 0
+            ? `burn ${money(a.current.burnRateUsdPerHour)}/h` +
+              (s.blockRunsOutAt ? `, runs out ${clockTime(s.blockRunsOutAt)}` : ', lasts until it ends')
+            : 'nothing in use now')
         : 'no active 5h block'
       const skipped = a.diagnostics.skippedLines.reduce((n, f) => n + f.invalid + f.oversized, 0)
+      const estimated = [...new Set(a.blocks.filter((b) => b.estimated).flatMap((b) => b.models))]
       return [
         `${a.name}: ${current}; week ${money(a.week.costUsd)} of ${money(s.weeklyBudgetUsd)} (${Math.round(s.weekRatio * 100)}%)` +
           (a.limitedUntil ? `; limited until ${clockTime(a.limitedUntil)}` : ''),
+        ...(estimated.length
+          ? [
+              `  costs estimated: some of ${estimated.join(', ')} are models Auth Pool has no price for (priced as their family, or as Claude Code prices unknown ones)`,
+            ]
+          : []),
         `  ${count(a.blocks.length, 'block')}, ${count(a.diagnostics.files, 'transcript file')}${skipped ? `, ${count(skipped, 'line')} skipped` : ''}`,
+        ...(s.readProblem ? [`  ⚠ ${s.readProblem}`] : []),
       ].join('\n')
     })
     .join('\n')

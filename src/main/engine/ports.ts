@@ -77,8 +77,10 @@ export interface AccountUsage {
   readonly limitedUntil: Date | null
   /** Usage-limit hits in the last 7 days. */
   readonly recentLimitHits: number
-  /** Spend per hour in the active block (0 without one). */
+  /** Spend per hour in the active block (0 without one, and when nothing has been used for a while). */
   readonly blockBurnUsdPerHour: number
+  /** What could not be read of this account's transcripts, with its path and what to do; null when all was. */
+  readonly readProblem: string | null
 }
 
 export interface UsageSource {
@@ -96,6 +98,7 @@ export const NO_USAGE: AccountUsage = {
   limitedUntil: null,
   recentLimitHits: 0,
   blockBurnUsdPerHour: 0,
+  readProblem: null,
 }
 
 export interface EnginePorts {

@@ -31,6 +31,7 @@ const standing = (over: Partial<PoolStatus['accounts'][number]['standing']> = {}
   blockRunsOutAt: null,
   freesAt: null,
   health: 70,
+  readProblem: null as string | null,
   ...over,
 })
 const account = (id: string, name: string, s = standing()) => ({

@@ -20,8 +20,8 @@ export interface UsageEntry extends UsageFields {
 }
 
 const SIDECHAIN = 1
-const DEAD = 2
 const NEWLINE = 10
+const COLON = 58
 /**
  * A new table's room, in rows. Small on purpose: the table then grows (every column, the key text, the
  * slots) within its first lines, while the code still runs unoptimized. Growth first met in optimized
@@ -115,7 +115,7 @@ export class EntryTable {
   }
 
   /**
-   * Rows in time order (dead rows included; readers skip them); equal times keep their insertion order.
+   * Rows in time order; equal times keep their insertion order.
    * Transcripts are read file by file, so rows arrive in runs of increasing time: one sort at the end
    * (TimSort takes advantage of the runs) instead of an insertion per out-of-order row.
    */
@@ -260,23 +260,45 @@ export class EntryTable {
   }
 
   /**
-   * Adds a line, or lets it replace the row it duplicates when it is better: a main-chain line beats a
-   * sidechain copy, then more total tokens win (earlier lines of one response carry partial output).
+   * Orders two files for a tie between copies of one response: the copy in the file whose path sorts
+   * first is kept, as ccusage keeps the first it reads (it reads files in path order). Set by the ledger.
+   */
+  pathOf: (fileId: number) => string = () => ''
+
+  /**
+   * Whether `line` (in `fileId`) is the copy to keep rather than row `existing`, as ccusage decides: a
+   * main-chain line beats a sidechain copy, then more total tokens win (earlier lines of a streamed
+   * response carry partial output), then the file whose path sorts first; within a file, the first.
+   */
+  private better(line: UsageEntry, fileId: number, existing: number): boolean {
+    const wasSidechain = (this.flags[existing]! & SIDECHAIN) !== 0
+    if (wasSidechain !== line.sidechain) return wasSidechain
+    const lineTotal = line.input + line.output + line.cacheWrite5m + line.cacheWrite1h + line.cacheRead
+    const total = this.total(existing)
+    if (lineTotal !== total) return lineTotal > total
+    return fileId !== this.file[existing] && this.pathOf(fileId) < this.pathOf(this.file[existing]!)
+  }
+
+  /**
+   * Adds a line, or lets it replace the row it duplicates when it is the better copy (see `better`): the
+   * row then takes everything of the copy, its time too, so a response is dated as ccusage dates it.
    * Returns true when anything changed.
    */
   add(line: UsageEntry, fileId: number): boolean {
     this.keyIndex()
     const length = line.keyLength
     const hash = length > 0 ? hashOf(line.key, 0, length) : 0
-    const existing = length > 0 ? this.find(line.key, length, hash) : -1
+    let existing = length > 0 ? this.find(line.key, length, hash) : -1
+    if (existing === -1 && length > 0) existing = this.findReplayed(line)
     if (existing !== -1) {
-      const wasSidechain = (this.flags[existing]! & SIDECHAIN) !== 0
-      const lineTotal = line.input + line.output + line.cacheWrite5m + line.cacheWrite1h + line.cacheRead
-      const better =
-        wasSidechain && !line.sidechain ? true : wasSidechain === line.sidechain && lineTotal > this.total(existing)
-      if (!better) return false
+      if (!this.better(line, fileId, existing)) return false
+      const was = this.time[existing]!
       this.write(existing, line)
-      this.changed(this.time[existing]!)
+      this.time[existing] = line.time
+      this.file[existing] = fileId
+      this.session[existing] = this.sessionId(line.sessionId, line.cwd)
+      if (line.time !== was) this.sorted = false
+      this.changed(Math.min(was, line.time))
       return true
     }
     if (this.size === this.time.length) this.grow()
@@ -286,10 +308,41 @@ export class EntryTable {
     this.file[row] = fileId
     this.write(row, line)
     this.appendKey(row, line.key, length, hash)
+    if (length > 0 && (line.sidechain || this.byMessage))
+      this.messageRows().set(this.messageIdOf(line.key, length), row)
     if (this.sorted && row > 0 && this.time[this.orderRows[row - 1]!]! > line.time) this.sorted = false
     this.orderRows[row] = row
     this.changed(line.time)
     return true
+  }
+
+  /**
+   * Rows by message id alone, for sidechain copies: a /btw side conversation replays its parent's
+   * messages under new request ids (ccusage matches those by message id when either copy is a
+   * sidechain). Built on the first sidechain line, so accounts without any never pay for it.
+   */
+  private byMessage: Map<string, number> | undefined
+
+  private messageIdOf(key: Uint8Array, length: number): string {
+    let colon = 0
+    while (colon < length && key[colon] !== COLON) colon++
+    return Buffer.from(key.buffer, key.byteOffset, colon).toString('latin1')
+  }
+
+  private messageRows(): Map<string, number> {
+    if (this.byMessage) return this.byMessage
+    const rows = new Map<string, number>()
+    for (let r = 0, start = 0; r < this.size; start = this.keyEnd[r++]! + 1)
+      if (this.keyEnd[r]! > start) rows.set(this.messageIdOf(this.keyText.subarray(start), this.keyEnd[r]! - start), r)
+    return (this.byMessage = rows)
+  }
+
+  /** The row a sidechain replay duplicates (same message id, another request id), or -1. */
+  private findReplayed(line: UsageEntry): number {
+    if (!line.sidechain && !this.byMessage) return -1 // no sidechain line yet: nothing to match
+    const row = this.messageRows().get(this.messageIdOf(line.key, line.keyLength))
+    if (row === undefined) return -1
+    return line.sidechain || (this.flags[row]! & SIDECHAIN) !== 0 ? row : -1
   }
 
   private changed(time: number): void {
@@ -300,27 +353,6 @@ export class EntryTable {
   /** A summary base now describes every row: later changes are counted from here (see changedFrom). */
   summarized(): void {
     this.changedFrom = Infinity
-  }
-
-  isLive(row: number): boolean {
-    return (this.flags[row]! & DEAD) === 0
-  }
-
-  /**
-   * Forgets the rows of a file that is being read again from the start (it shrank or was replaced).
-   * Only rows without a dedupe key go: keyed rows are matched again by their key, so nothing is counted
-   * twice and nothing another file also holds is lost.
-   */
-  forgetUnkeyedRowsOf(fileId: number): number {
-    this.keyIndex()
-    let n = 0
-    for (let row = 0; row < this.size; row++)
-      if (this.file[row] === fileId && this.keyLengthOf(row) === 0 && this.isLive(row)) {
-        this.flags[row]! |= DEAD
-        this.changed(this.time[row]!)
-        n++
-      }
-    return n
   }
 
   /** The keys as the index stores them: each followed by a newline, one per row. */

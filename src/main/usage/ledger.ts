@@ -19,8 +19,12 @@ export interface FileState {
   oversized: number
   /** The last error reading it (unreadable file), if any. */
   error: string | null
-  /** Claude Code deleted it; its usage stays counted. */
-  gone: boolean
+}
+
+/** A folder of the account's transcripts that could not be listed: its lines are missing from the figures. */
+export interface FolderProblem {
+  readonly path: string
+  readonly error: string
 }
 
 export interface LimitHit {
@@ -35,7 +39,7 @@ export interface IngestResult {
 }
 
 const MAGIC = 0x58495041 // "APIX"
-const FORMAT = 3
+const FORMAT = 4
 const COLUMNS = 11
 /** A temp file beside an index older than this is a killed writer's: no index write takes a minute. */
 const STALE_TEMP_MS = 60_000
@@ -79,8 +83,9 @@ const RACY_MS = 2_000
 function listTranscripts(
   projects: string,
   listings: ReadonlyMap<string, DirListing>,
-): { files: string[]; listings: Map<string, DirListing> } {
+): { files: string[]; listings: Map<string, DirListing>; problems: FolderProblem[] } {
   const files: string[] = []
+  const problems: FolderProblem[] = []
   const used = new Map<string, DirListing>()
   const walk = (relative: string, top: boolean) => {
     // Plain concatenation: `projects` is normalized and entry names hold no separator (path.join cost
@@ -104,15 +109,19 @@ function listTranscripts(
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       // A missing projects/ is an account never used; a folder vanishing mid-walk is Claude Code's cleanup.
-      if (code === 'ENOENT' || code === 'ENOTDIR' || (!top && code === 'EACCES')) return
-      throw error
+      if (code === 'ENOENT' || (code === 'ENOTDIR' && !top)) return
+      // Anything else (no permission, a path too long) is this account's problem, said on it.
+      if (typeof code !== 'string') throw error
+      problems.push({ path: dir, error: (error as Error).message })
+      return
     }
     used.set(relative, listing)
     for (const name of listing.f) files.push(`${dir}${sep}${name}`)
     for (const name of listing.d) walk(relative ? `${relative}${sep}${name}` : name, false)
   }
   walk('', true)
-  return { files, listings: used }
+  // ccusage reads transcripts in path order; the ledger does too (it keeps the same copy of a tie).
+  return { files: files.sort(), listings: used, problems }
 }
 
 /**
@@ -153,6 +162,8 @@ export class AccountLedger {
   readonly table = new EntryTable()
   readonly files = new Map<string, FileState>()
   limits: LimitHit[] = []
+  /** Folders the last walk could not list. */
+  problems: FolderProblem[] = []
   /** Blocks and days of the entries as they are now; dropped whenever an entry changes. Kept in the index. */
   private base: SummaryBase | undefined
   private listings = new Map<string, DirListing>()
@@ -165,7 +176,30 @@ export class AccountLedger {
   constructor(
     readonly configDir: string,
     readonly indexPath: string,
-  ) {}
+  ) {
+    this.table.pathOf = this.pathOf
+  }
+
+  private readonly pathOf = (fileId: number): string => {
+    for (const file of this.files.values()) if (file.id === fileId) return file.path
+    return ''
+  }
+
+  /**
+   * Forgets everything read: the next ingest reads every transcript from its start, as a first start
+   * does. For a transcript deleted, shortened or replaced: its lines leave the figures, and a copy of a
+   * response another file also holds takes their place as a fresh read would have it.
+   */
+  private reset(): void {
+    const version = this.table.version + 1 // summaries of the old table must not match the new one's
+    Object.assign(this.table, new EntryTable())
+    this.table.version = version
+    this.table.pathOf = this.pathOf
+    this.files.clear()
+    this.limits = []
+    this.base = undefined
+    this.dirty = true
+  }
 
   /**
    * The index's file: a 64-bit FNV-1a hash of the folder's path names it. Not node:crypto's sha256, which
@@ -183,29 +217,29 @@ export class AccountLedger {
     return [...this.listings.keys()].map((relative) => (relative ? `${projects}${sep}${relative}` : projects))
   }
 
-  /** Reads new bytes of every transcript. Never throws for a bad file: it is recorded on the file. */
+  /** Reads new bytes of every transcript. Never throws for a bad file or folder: it is recorded as a problem. */
   ingest(): IngestResult {
-    const projects = join(this.configDir, 'projects')
-    const seen = new Set<string>()
-    let bytesRead = 0
     const before = this.table.version
-    const walked = listTranscripts(projects, this.listings)
+    const walked = listTranscripts(join(this.configDir, 'projects'), this.listings)
     if (
       walked.listings.size !== this.listings.size ||
       [...walked.listings].some(([k, v]) => this.listings.get(k) !== v)
     )
       this.dirty = true
     this.listings = walked.listings
+    this.problems = walked.problems
+    const present = new Set(walked.files)
+    if ([...this.files.keys()].some((path) => !present.has(path))) this.reset() // one was deleted
+    let bytesRead = 0
     for (const path of walked.files) {
-      seen.add(path)
-      bytesRead += this.ingestFile(path)
-    }
-    for (const file of this.files.values())
-      if (!seen.has(file.path) && !file.gone) {
-        file.gone = true
-        this.dirty = true
+      const read = this.ingestFile(path)
+      if (read === 'changed') {
+        this.reset()
+        return this.ingest()
       }
-    return this.ingested(before, bytesRead, seen.size)
+      bytesRead += read
+    }
+    return this.ingested(before, bytesRead, walked.files.length)
   }
 
   /**
@@ -215,7 +249,14 @@ export class AccountLedger {
   ingestFiles(paths: readonly string[]): IngestResult {
     const before = this.table.version
     let bytesRead = 0
-    for (const path of paths) bytesRead += this.ingestFile(path)
+    for (const path of paths) {
+      const read = this.ingestFile(path)
+      if (read === 'changed') {
+        this.reset()
+        return this.ingest()
+      }
+      bytesRead += read
+    }
     return this.ingested(before, bytesRead, paths.length)
   }
 
@@ -225,7 +266,8 @@ export class AccountLedger {
     return { changed, bytesRead, files }
   }
 
-  private ingestFile(path: string): number {
+  /** Reads a transcript's new bytes; 'changed' when it was shortened or replaced (the ledger starts over). */
+  private ingestFile(path: string): number | 'changed' {
     let stat
     try {
       stat = statSync(path)
@@ -246,17 +288,10 @@ export class AccountLedger {
         invalid: 0,
         oversized: 0,
         error: null,
-        gone: false,
       }
       this.files.set(path, file)
       this.dirty = true
-    } else if (file.ino !== stat.ino || stat.size < file.offset) {
-      // Replaced or truncated: read it again from the start.
-      this.table.forgetUnkeyedRowsOf(file.id)
-      Object.assign(file, { ino: stat.ino, offset: 0, invalid: 0, oversized: 0 })
-      this.dirty = true
-    }
-    file.gone = false
+    } else if (file.ino !== stat.ino || stat.size < file.offset) return 'changed'
     if (stat.size === file.offset && file.size === stat.size && !file.error) return 0
     let result
     readingInto = this
@@ -277,9 +312,8 @@ export class AccountLedger {
   private fileError(path: string, error: unknown): number {
     const code = (error as NodeJS.ErrnoException).code
     const file = this.files.get(path)
-    if (code === 'ENOENT') {
-      if (file) file.gone = true
-    } else if (file) file.error = (error as Error).message
+    if (code === 'ENOENT') return 0 // deleted between the walk and the read: the next walk sees it gone
+    if (file) file.error = (error as Error).message
     else
       this.files.set(path, {
         id: this.files.size,
@@ -290,7 +324,6 @@ export class AccountLedger {
         invalid: 0,
         oversized: 0,
         error: (error as Error).message,
-        gone: false,
       })
     this.dirty = true
     return 0

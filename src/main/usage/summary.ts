@@ -115,9 +115,7 @@ export function summaryBase(table: EntryTable, prices: PriceBook, previous?: Sum
   const blocksFromMs = k > 0 ? previous!.blocks[k - 1]!.firstMs : -Infinity
   const dayCut = k > 0 ? localDate(blocksFromMs - DAY_MS) : ''
   const order = table.order
-  const live = order
-    .subarray(firstAtOrAfter(order, table.time, blocksFromMs - 2 * DAY_MS))
-    .filter((row) => table.isLive(row))
+  const live = order.subarray(firstAtOrAfter(order, table.time, blocksFromMs - 2 * DAY_MS))
   const n = live.length
   const times = new Float64Array(n)
   const costs = new Float64Array(n)
@@ -207,6 +205,11 @@ function weekOf(base: SummaryBase, table: EntryTable, prices: PriceBook, now: nu
 }
 
 /** The summary at `now` from a base that fits the entries (see `baseFits`). */
+/** Nothing used for this long: the block is not burning. */
+const IDLE_MS = 15 * 60_000
+/** The shortest time a burn rate is averaged over (one response alone is no rate). */
+const BURN_MIN_MS = 5 * 60_000
+
 export function summarizeAt(
   base: SummaryBase,
   table: EntryTable,
@@ -222,8 +225,11 @@ export function summarizeAt(
   let current: CurrentBlock | null = null
   if (active) {
     const start = Date.parse(active.start)
-    const span = (Date.parse(active.lastEntryAt) - Date.parse(active.firstEntryAt)) / 3_600_000
-    const burn = span > 0 ? active.costUsd / span : 0
+    // Spend per hour since the block's first entry, up to now: it falls while nothing is used, and once
+    // nothing has been used for a while there is no burn to project (a burst then a pause ran out a
+    // minute ahead of now, forever).
+    const hours = Math.max(now - Date.parse(active.firstEntryAt), BURN_MIN_MS) / 3_600_000
+    const burn = now - Date.parse(active.lastEntryAt) > IDLE_MS ? 0 : active.costUsd / hours
     const hoursLeft = Math.max(0, Date.parse(active.end) - now) / 3_600_000
     current = {
       ...active,
@@ -275,7 +281,6 @@ export function weekUnderBudgetAt(
   for (let i = firstAtOrAfter(order, table.time, now - WEEK_MS + 1); i < order.length; i++) {
     const row = order[i]!
     if (table.time[row]! > now) break
-    if (!table.isLive(row)) continue
     remaining -= rowCostUsd(table, row, prices.priceOf(table.models[table.model[row]!]!).price)
     at = table.time[row]! + WEEK_MS
     if (remaining < budgetUsd) return at
@@ -300,6 +305,7 @@ export function accountUsageOf(
     limitedUntil: summary.limitedUntil ? new Date(summary.limitedUntil) : null,
     recentLimitHits: limits.filter((l) => l.time > now - WEEK_MS).length,
     blockBurnUsdPerHour: summary.current?.burnRateUsdPerHour ?? 0,
+    readProblem: null,
   }
 }
 
@@ -319,7 +325,7 @@ export function totalsBetween(
   for (let i = firstAtOrAfter(order, table.time, from); i < order.length; i++) {
     const row = order[i]!
     if (table.time[row]! >= to) break
-    if (!table.isLive(row) || (cwd !== null && table.sessions[table.session[row]!]?.cwd !== cwd)) continue
+    if (cwd !== null && table.sessions[table.session[row]!]?.cwd !== cwd) continue
     firstMs ??= table.time[row]!
     addRowTokens(tokens, table, row)
     costUsd += rowCostUsd(table, row, prices.priceOf(table.models[table.model[row]!]!).price)

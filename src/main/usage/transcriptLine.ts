@@ -6,8 +6,8 @@ export type TranscriptLine =
   | (UsageFields & {
       readonly kind: 'usage'
       /**
-       * `message.id`, `:`, `requestId`, each as JSON.stringify writes it; null when either is missing (then
-       * the line is never deduplicated).
+       * `message.id`, `:`, `requestId` (empty when missing), each as JSON.stringify writes it; null when
+       * the message id is missing (then the line is never deduplicated).
        */
       readonly key: string | null
       /** Set on the synthetic line Claude Code writes when the account hit its limit. */
@@ -56,9 +56,9 @@ export class LineRecord implements UsageEntry {
   /** When the line announces a usage limit, the time it resets (ms); NaN otherwise. */
   limitResetsAt = Number.NaN
   /**
-   * The dedupe key is `key[0, keyLength)`: `message.id`, `:`, `requestId`, each spelled as JSON.stringify
-   * writes it (so one key has one spelling whatever escapes a line used). keyLength is 0 when either is
-   * missing or empty (such a line is never deduplicated).
+   * The dedupe key is `key[0, keyLength)`: `message.id`, `:`, `requestId` (empty when there is none),
+   * each spelled as JSON.stringify writes it (so one key has one spelling whatever escapes a line used).
+   * keyLength is 0 when there is no message id (such a line is never deduplicated).
    */
   key = Buffer.alloc(128)
   keyLength = 0
@@ -314,7 +314,7 @@ function keyRoom(out: LineRecord, length: number): Buffer {
 function setKey(out: LineRecord, b: Buffer, m: number, me: number, r: number, re: number): void {
   const idLength = me - m - 2
   const requestLength = re - r - 2
-  if (idLength === 0 || requestLength === 0) {
+  if (idLength === 0) {
     out.keyLength = 0
     return
   }
@@ -326,13 +326,16 @@ function setKey(out: LineRecord, b: Buffer, m: number, me: number, r: number, re
   out.keyLength = k
 }
 
-/** The key from the two ids as the full parse decoded them. */
+/**
+ * The key from the two ids as the full parse decoded them. A line without a request id is keyed by its
+ * message id alone (`id:`), as ccusage keys it; one without a message id is never deduplicated.
+ */
 function setKeyText(out: LineRecord, messageId: string | null, requestId: string | null): void {
-  if (!messageId || !requestId) {
+  if (!messageId) {
     out.keyLength = 0
     return
   }
-  const text = `${JSON.stringify(messageId).slice(1, -1)}:${JSON.stringify(requestId).slice(1, -1)}`
+  const text = `${JSON.stringify(messageId).slice(1, -1)}:${JSON.stringify(requestId ?? '').slice(1, -1)}`
   out.keyLength = keyRoom(out, Buffer.byteLength(text)).write(text)
 }
 

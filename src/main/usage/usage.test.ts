@@ -25,7 +25,8 @@ import { tempDir } from '../../../test/helpers/tempDir'
 import { AccountLedger } from './ledger'
 import { LineReader } from './lineReader'
 import { costUsd, createPriceBook, PRICES } from './pricing'
-import { summarize, summarizeAt, summaryBase } from './summary'
+import { accountUsageOf, summarize, summarizeAt, summaryBase } from './summary'
+import { blockRunsOutAt } from '../engine/health'
 import { EntryTable, hashOf, type UsageEntry, type UsageFields } from './entryTable'
 import { createUsageService } from './usageService'
 import { watchTree } from './treeWatcher'
@@ -106,11 +107,18 @@ describe('pricing', () => {
   it('maps known ids exactly and unknown ones to their family, marked estimated', () => {
     expect(prices.priceOf('claude-opus-4-20250514')).toEqual({ price: PRICES.opus4, estimated: false })
     expect(prices.priceOf('claude-opus-4-7')).toEqual({ price: PRICES.opus45, estimated: false })
-    expect(prices.priceOf('claude-opus-5-5')).toEqual({ price: PRICES.opus5, estimated: false })
+    expect(prices.priceOf('claude-opus-5-5')).toEqual({ price: PRICES.opus55, estimated: false })
     expect(prices.priceOf('claude-sonnet-4-6')).toEqual({ price: PRICES.sonnet4, estimated: false })
-    expect(prices.priceOf('claude-sonnet-9-1')).toEqual({ price: PRICES.sonnet4, estimated: true })
-    expect(prices.priceOf('claude-3-5-haiku-20241022')).toEqual({ price: PRICES.haiku45, estimated: true })
-    expect(prices.priceOf('mystery-model').estimated).toBe(true)
+    expect(prices.priceOf('claude-sonnet-5-5')).toEqual({ price: PRICES.sonnet55, estimated: false })
+    expect(prices.priceOf('claude-sonnet-9-1')).toEqual({ price: PRICES.sonnet55, estimated: true })
+    expect(prices.priceOf('claude-3-5-haiku-20241022')).toEqual({ price: PRICES.haiku35, estimated: false })
+    expect(prices.priceOf('mystery-model')).toEqual({ price: PRICES.unknown, estimated: true })
+  })
+
+  it('never takes a model name for one of an object’s own properties: no NaN from "constructor"', () => {
+    const book = createPriceBook({ sonnet: PRICES.sonnet4 })
+    for (const model of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])
+      expect(book.priceOf(model), model).toEqual({ price: PRICES.unknown, estimated: true })
   })
 
   it('lets settings override a model or a family', () => {
@@ -151,8 +159,12 @@ describe('transcript lines', () => {
     })
   })
 
-  it('leaves lines without an id undeduplicated, and says what is wrong with bad lines', () => {
-    expect(parseTranscriptLine(assistantLine({ time: at(0), requestId: null }))).toMatchObject({
+  it('keys a line without a request id by its message id alone, one without a message id not at all, and says what is wrong with bad lines', () => {
+    expect(parseTranscriptLine(assistantLine({ time: at(0), messageId: 'msg_1', requestId: null }))).toMatchObject({
+      kind: 'usage',
+      key: 'msg_1:',
+    })
+    expect(parseTranscriptLine(assistantLine({ time: at(0), messageId: null, requestId: 'req_1' }))).toMatchObject({
       kind: 'usage',
       key: null,
     })
@@ -333,7 +345,62 @@ describe('ingestion', () => {
     expect(totals(l)).toMatchObject({ input: 4, entries: 1 })
   })
 
-  it('reads a replaced or truncated file again without double counting, and keeps usage of deleted files', () => {
+  it('after any appends, truncations, replacements and deletions, and restarts from its index, equals a fresh read', () => {
+    const { configDir, ledger } = account()
+    let seed = 41
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
+    const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!
+    const files = ['a.jsonl', 'b.jsonl', 'c/sub.jsonl', 'd.jsonl'].map((f) => join(configDir, 'projects', '-p', f))
+    /** Lines of responses that several files share (resumed sessions), some streamed in growing copies. */
+    const line = (n: number) =>
+      assistantLine({
+        time: at(n * 7 + Math.floor(random() * 3)),
+        messageId: `m${n}`,
+        requestId: random() < 0.1 ? null : `r${n}`,
+        input: 100 + n,
+        output: Math.floor(random() * 50),
+        cacheRead: 1000,
+        sidechain: random() < 0.1,
+      })
+    const now = T0 + 40 * 3_600_000
+    const fresh = () => {
+      const other = new AccountLedger(configDir, join(tempDir('fresh-'), 'x.idx'))
+      other.ingest()
+      return summarize(other.table, other.limits, prices, now)
+    }
+    let l = ledger()
+    for (let step = 0; step < 120; step++) {
+      const file = pick(files)
+      const r = random()
+      if (r < 0.6)
+        appendLines(
+          file,
+          Array.from({ length: 1 + Math.floor(random() * 4) }, () => line(Math.floor(random() * 60))),
+        )
+      else if (r < 0.72 && existsSync(file)) truncateSync(file, Math.floor(readFileSync(file).length * random()))
+      else if (r < 0.82 && existsSync(file)) {
+        const replacement = `${file}.new`
+        writeFileSync(replacement, readFileSync(file, 'utf8').split('\n').slice(1).join('\n'))
+        renameSync(replacement, file)
+      } else if (r < 0.9 && existsSync(file)) unlinkSync(file)
+      else if (r < 0.95) {
+        l.save()
+        l = ledger() // a restart from the index
+      }
+      if (random() < 0.5) l.ingest()
+      else l.ingestFiles(files.filter(existsSync))
+      l.ingest()
+      const ours = summarize(l.table, l.limits, prices, now)
+      const theirs = fresh()
+      expect({ blocks: ours.blocks, week: ours.week, daily: ours.daily }, `step ${step}`).toEqual({
+        blocks: theirs.blocks,
+        week: theirs.week,
+        daily: theirs.daily,
+      })
+    }
+  })
+
+  it('counts what the files hold now: a replaced, truncated or deleted file takes its lines with it', () => {
     const { configDir, transcript, ledger } = account()
     appendLines(transcript, [
       assistantLine({ time: at(0), messageId: 'm1', requestId: 'r1', input: 10, output: 0 }),
@@ -356,11 +423,10 @@ describe('ingestion', () => {
     truncateSync(transcript, 0)
     appendLines(transcript, [assistantLine({ time: at(5), messageId: 'm9', requestId: 'r9', input: 1000, output: 0 })])
     l.ingest()
-    expect(totals(l).input).toBe(1110) // the unkeyed line left with the old content; keyed ones stay counted
+    expect(totals(l).input).toBe(1000)
     unlinkSync(transcript)
     l.ingest()
-    expect(totals(l).input).toBe(1110)
-    expect(l.files.get(transcript)!.gone).toBe(true)
+    expect(totals(l).input).toBe(0)
   })
 
   it('handles a missing projects/ directory and an unreadable file', () => {
@@ -776,8 +842,7 @@ describe('summary', () => {
       else if (r < 0.8) table.add(line(`m${++n}`, t - random() * 3 * 3_600_000, 50), 2)
       else if (r < 0.85) table.add(line(`m${++n}`, t - (1 + random() * 3) * 86_400_000, 70), 2)
       else if (r < 0.9) table.add(line(`m${n}`, t, 10, true), 3)
-      else if (r < 0.97) table.add(line(null, t - random() * 7_200_000, 30), 4)
-      else table.forgetUnkeyedRowsOf(4)
+      else table.add(line(null, t - random() * 7_200_000, 30), 4)
       if (step % 5 !== 0) continue
       const from = table.changedFrom
       const updated = summaryBase(table, prices, base)
@@ -788,6 +853,35 @@ describe('summary', () => {
     }
     expect(base!.blocks.length).toBeGreaterThan(10)
     expect(incremental).toBeGreaterThan(60) // most updates took the short way
+  })
+
+  it('projects a burst then a pause as a falling burn, never running out in the past, and no burn once idle', () => {
+    const { transcript, ledger } = account()
+    // $12 in five minutes, then nothing.
+    appendLines(
+      transcript,
+      Array.from({ length: 6 }, (_, i) =>
+        assistantLine({ time: new Date(Date.parse('2026-11-27T06:40:00Z') + i * 60_000), input: 1_000_000, output: 0 }),
+      ),
+    )
+    const l = ledger()
+    l.ingest()
+    const budget = 40
+    let previousBurn = Infinity
+    for (const minute of [46, 47, 50, 52, 54]) {
+      const now = Date.parse(`2026-11-27T06:${minute}:00Z`)
+      const s = summarize(l.table, l.limits, prices, now)
+      const usage = accountUsageOf(s, l.limits, now)
+      expect(usage.blockBurnUsdPerHour, `06:${minute}`).toBeLessThan(previousBurn)
+      previousBurn = usage.blockBurnUsdPerHour
+      const runsOut = blockRunsOutAt(budget, usage, new Date(now))
+      if (runsOut) expect(runsOut.getTime(), `06:${minute}`).toBeGreaterThan(now)
+    }
+    // Fifteen minutes after the last line, nothing is burning: no burn, no "runs out".
+    const idle = Date.parse('2026-11-27T07:01:00Z')
+    const quiet = accountUsageOf(summarize(l.table, l.limits, prices, idle), l.limits, idle)
+    expect(quiet.blockBurnUsdPerHour).toBe(0)
+    expect(blockRunsOutAt(budget, quiet, new Date(idle))).toBeNull()
   })
 
   it('builds blocks with the gap rules, marks the active one and projects its burn rate', () => {
@@ -806,8 +900,13 @@ describe('summary', () => {
     ])
     expect(s.current!.costUsd).toBeCloseTo(6)
     expect(s.current!.progress).toBeCloseTo(0.4)
-    expect(s.current!.burnRateUsdPerHour).toBeCloseTo(6) // $6 over the hour between its entries
-    expect(s.current!.projectedCostUsd).toBeCloseTo(6 + 6 * 3)
+    // Last used at 10:05: by 11:00 nothing is burning, and the projection is what was spent.
+    expect(s.current!.burnRateUsdPerHour).toBe(0)
+    expect(s.current!.projectedCostUsd).toBeCloseTo(6)
+    // At 10:15, $6 since 09:05 is $5.14 an hour, to 14:00.
+    const busy = summarize(l.table, l.limits, prices, Date.parse('2026-11-27T10:15:00Z'))
+    expect(busy.current!.burnRateUsdPerHour).toBeCloseTo(6 / (70 / 60))
+    expect(busy.current!.projectedCostUsd).toBeCloseTo(6 + (6 / (70 / 60)) * 3.75)
     expect(s.week.costUsd).toBeCloseTo(9)
     expect(s.week.freesAt).toBe('2026-12-04T02:10:00.000Z')
   })

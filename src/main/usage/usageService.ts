@@ -183,6 +183,16 @@ export function createUsageService(options: UsageServiceOptions) {
     lookErrors.delete(configDir) // about the live view that just ended
   }
 
+  /** The first thing that kept this account's figures from being whole, said with its path and the way out. */
+  function readProblemOf(ledger: AccountLedger): string | null {
+    const folder = ledger.problems[0]
+    if (folder) return `cannot read ${folder.path} (${folder.error}); check that you may read it`
+    const files = [...ledger.files.values()].filter((f) => f.error)
+    if (files.length)
+      return `cannot read ${files[0]!.path} (${files[0]!.error})${files.length > 1 ? ` and ${files.length - 1} more` : ''}; check that you may read them`
+    return null
+  }
+
   const source: UsageSource = {
     usageOf: (account) => {
       const entry = summaryEntryOf(account)
@@ -198,7 +208,8 @@ export function createUsageService(options: UsageServiceOptions) {
           }
         underBudgetAt = entry.underBudget.at
       }
-      return accountUsageOf(entry.summary, ledger.limits, now(), underBudgetAt)
+      const usage = accountUsageOf(entry.summary, ledger.limits, now(), underBudgetAt)
+      return { ...usage, readProblem: readProblemOf(ledger) }
     },
   }
 
@@ -288,6 +299,12 @@ export function createUsageService(options: UsageServiceOptions) {
           ...(lookError
             ? [{ path: join(account.configDir, 'projects'), invalid: 0, oversized: 0, error: lookError }]
             : []),
+          ...ledger.problems.map((p) => ({
+            path: p.path,
+            invalid: 0,
+            oversized: 0,
+            error: `this folder cannot be read (${p.error}): the usage in it is missing from the figures; check that you may read it`,
+          })),
           ...(ledger.saveError
             ? [
                 {

@@ -30,6 +30,8 @@ export const AccountStandingSchema = z.object({
   freesAt: IsoTimeSchema.nullable(),
   /** 0–100; 0 exactly when the account is unavailable. */
   health: z.number().min(0).max(100),
+  /** What of its transcripts could not be read (the path and what to do): its figures may be short. */
+  readProblem: z.string().nullable().default(null),
 })
 export type AccountStanding = z.infer<typeof AccountStandingSchema>
 
