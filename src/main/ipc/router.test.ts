@@ -2,6 +2,7 @@ import { readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CLAUDE } from '../../../test/helpers/claude'
+import { appendLines, assistantLine } from '../../../test/helpers/transcripts'
 import { CHANNELS, type Channel } from '../../shared/ipc/channels'
 import { nodeFileSystem } from '../system/nodePorts'
 import { createUsageService } from '../usage/usageService'
@@ -250,5 +251,29 @@ describe('IPC router', () => {
       ok: true,
       value: { terminalCommand: null },
     })
+  })
+
+  it('answers every view for an account whose transcripts name a model "constructor" or "__proto__"', async () => {
+    const { router } = setup()
+    const dir = accountDir()
+    appendLines(
+      join(dir, 'projects', '-p', 's.jsonl'),
+      ['constructor', '__proto__', 'toString'].map((model, i) =>
+        assistantLine({ time: new Date(Date.now() - (10 - i) * 60_000), model, input: 50_000, output: 5_000 }),
+      ),
+    )
+    await router.handle('accounts:add', { name: 'work', configDir: dir }, APP)
+    for (const [channel, input] of [
+      ['pool:status', undefined],
+      ['accounts:list', undefined],
+      ['usage:get', { account: 'work' }],
+    ] as const) {
+      const result = await router.handle(channel, input, APP)
+      expect(result, channel).toMatchObject({ ok: true })
+    }
+    const status = (await router.handle('pool:status', undefined, APP)) as {
+      value: { accounts: { standing: { weekCostUsd: number } }[] }
+    }
+    expect(status.value.accounts[0]!.standing.weekCostUsd).toBeGreaterThan(0)
   })
 })
