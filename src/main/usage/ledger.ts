@@ -180,9 +180,14 @@ export class AccountLedger {
     this.table.pathOf = this.pathOf
   }
 
+  /** Each file's path by its id (ids count up from 0 as files are first met, and in the index). */
+  private paths: string[] = []
   private readonly pathOf = (fileId: number): string => {
-    for (const file of this.files.values()) if (file.id === fileId) return file.path
-    return ''
+    if (this.paths.length !== this.files.size) {
+      this.paths = []
+      for (const file of this.files.values()) this.paths[file.id] = file.path
+    }
+    return this.paths[fileId] ?? ''
   }
 
   /**
