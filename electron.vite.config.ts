@@ -23,6 +23,8 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           cli: resolve('src/main/cli/index.ts'),
           usageWorker: resolve('src/main/usage/usageWorker.ts'),
+          // `auth-pool statusline`, run by Claude Code on every render: its own small bundle.
+          statusline: resolve('src/main/cli/statuslineEntry.ts'),
         },
       },
     },

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CLI, runCli } from './helpers/processes'
 import { tempDir } from './helpers/tempDir'
+import { writeLogin } from './helpers/accounts'
 
 beforeAll(() => {
   if (!existsSync(join(CLI, '..', '..', 'out', 'main', 'cli.js')))
@@ -23,6 +24,7 @@ describe('auth-pool command line', () => {
   it('adds accounts, allocates with the documented JSON shape, and releases', async () => {
     const { root, cli } = setup()
     mkdirSync(join(root, 'valid-path', '.claude-config'), { recursive: true })
+    writeLogin(join(root, 'valid-path', '.claude-config'))
     const added = await cli(
       'accounts',
       'add',

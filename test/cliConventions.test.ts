@@ -6,11 +6,13 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CLI, ROOT, runCli } from './helpers/processes'
 import { tempDir } from './helpers/tempDir'
+import { writeLogin } from './helpers/accounts'
 
 function setup() {
   const root = tempDir()
   const env = { AUTH_POOL_HOME: join(root, 'home'), HOME: root }
   mkdirSync(join(root, 'a'))
+  writeLogin(join(root, 'a'))
   return { root, env, cli: (...args: string[]) => runCli(args, env) }
 }
 
@@ -136,6 +138,7 @@ describe('accounts', () => {
   it('says which account new sessions go to when one is picked, and warns when it is unavailable', async () => {
     const { root, cli } = setup()
     mkdirSync(join(root, 'b'))
+    writeLogin(join(root, 'b'))
     await cli('accounts', 'add', '--name', 'a', '--config-dir', join(root, 'a'))
     await cli('accounts', 'add', '--name', 'b', '--config-dir', join(root, 'b'))
     expect((await cli('status')).stdout).toMatch(/auto picks a/)
@@ -168,6 +171,7 @@ describe('env', () => {
     const { root, cli, env } = setup()
     const dir = join(root, "it's $HOME")
     mkdirSync(dir)
+    writeLogin(dir)
     expect((await cli('accounts', 'add', '--name', 'a', '--config-dir', dir)).code).toBe(0)
     for (const [shell, flag] of [
       ['bash', 'bash'],

@@ -6,6 +6,7 @@ import { CLAUDE } from './helpers/claude'
 import { startFakeAnthropic, type FakeBehaviour } from './helpers/fakeAnthropic'
 import { CLI, collect, runCli } from './helpers/processes'
 import { tempDir } from './helpers/tempDir'
+import { writeLogin } from './helpers/accounts'
 
 const USAGE = {
   input_tokens: 2100,
@@ -258,7 +259,9 @@ describe('auth-pool run with the real Claude Code', () => {
     expect(failing.code).toBe(direct.code)
     expect(failing.code).not.toBe(0)
     expect(JSON.parse((await cli('sessions', '--json')).stdout)).toEqual([])
-    expect((await runCli(['run', '--cwd', dirs.work, '--', '-p', 'hi'], noLogin)).stderr).toMatch(/no Claude login/)
+    expect((await runCli(['run', '--cwd', dirs.work, '--', '-p', 'hi'], noLogin)).stderr).toMatch(
+      /no account is available \(A: not logged in to Claude, B: not logged in to Claude\); log in with `auth-pool login A` or `auth-pool login B`/,
+    )
   })
 
   it('forwards SIGINT and SIGTERM to a running Claude Code and exits as it does', async () => {
@@ -313,6 +316,7 @@ describe('auth-pool run with the real Claude Code', () => {
   it('shows an account as limited until the reset a usage-limit 429 announced', async () => {
     const resetsAt = Math.floor(Date.now() / 1000) + 3 * 3600
     const { dirs, env } = await setup(() => ({ kind: 'rate_limit', resetsAt }))
+    for (const dir of [dirs.a, dirs.b]) writeLogin(dir) // `env` sets up a plain claude: it needs a login
     // Subscription mode (an OAuth token) is what makes Claude Code read the limit headers.
     const subscriptionEnv = { ...env, ANTHROPIC_API_KEY: '', CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-test-dummy' }
     const result = await runCli(
@@ -349,8 +353,14 @@ describe('auth-pool run with the real Claude Code', () => {
   it('refuses clearly without a login, without claude, or with an exhausted pool', async () => {
     const { cli, dirs, env } = await setup()
     const noLogin = await runCli(['run', '--cwd', dirs.work, '--', '-p', 'hi'], { ...env, ANTHROPIC_API_KEY: '' })
-    expect(noLogin.code).toBe(2)
-    expect(noLogin.stderr).toMatch(/account A has no Claude login .* run `auth-pool login A` first/)
+    expect(noLogin.code).toBe(1)
+    expect(noLogin.stderr).toMatch(/no account is available .*; log in with `auth-pool login A` or `auth-pool login B`/)
+    const named = await runCli(['run', '--account', 'A', '--cwd', dirs.work, '--', '-p', 'hi'], {
+      ...env,
+      ANTHROPIC_API_KEY: '',
+    })
+    expect(named.code).toBe(1)
+    expect(named.stderr).toMatch(/account A has no Claude login in .*account-a; run `auth-pool login A` first/)
     const noClaude = await runCli(['run', '--cwd', dirs.work, '--keep-api-key', '--', '-p', 'hi'], {
       ...env,
       AUTH_POOL_CLAUDE: join(dirs.work, 'missing-claude'),
@@ -362,7 +372,7 @@ describe('auth-pool run with the real Claude Code', () => {
     const exhausted = await runCli(['run', '--cwd', dirs.work, '--keep-api-key', '--', '-p', 'hi'], env)
     expect(exhausted.code).toBe(1)
     expect(exhausted.stderr).toMatch(/no account is available/)
-    for (const r of [noLogin, noClaude, exhausted]) expect(r.stderr).not.toMatch(/\n\s+at /)
+    for (const r of [noLogin, named, noClaude, exhausted]) expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
   it("keeps Claude Code's exit code when the session's end cannot be recorded, and reconcile ends it later", async () => {
@@ -405,6 +415,6 @@ describe('auth-pool run with the real Claude Code', () => {
     expect(result.stderr).toMatch(
       /ANTHROPIC_API_KEY set: Claude Code would bill the API, not the subscription; removed for this session/,
     )
-    expect(result.code).toBe(2) // without the key, account A has no login
+    expect(result.code).toBe(1) // without the key, no account has a login
   })
 })

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { StateDocumentSchema } from '../src/shared/schemas/state'
 import { CLI, collect, ROOT, runCli } from './helpers/processes'
 import { tempDir } from './helpers/tempDir'
+import { writeLogin } from './helpers/accounts'
 
 const HOLDER = join(ROOT, 'test', 'helpers', 'stallInTransaction.ts')
 
@@ -29,6 +30,7 @@ describe.skipIf(process.platform === 'win32')('a lock holder stopped in the midd
     const root = tempDir()
     const env = { ...process.env, AUTH_POOL_HOME: join(root, 'home'), HOME: root }
     mkdirSync(join(root, 'a'))
+    writeLogin(join(root, 'a'))
     expect((await runCli(['accounts', 'add', '--name', 'a', '--config-dir', join(root, 'a')], env)).code).toBe(0)
 
     const holder = spawn(process.execPath, ['--import', 'tsx', HOLDER, env.AUTH_POOL_HOME], {

@@ -7,7 +7,8 @@ import type { Notifier, Store } from './engine/ports'
 import { createUsageService, type UsageService } from './usage/usageService'
 import { createHandlers, type ChooseFile, type LauncherPort } from './ipc/handlers'
 import { findExecutable } from './launcher/executable'
-import { builtUsageWorker } from './paths'
+import { authPoolExecutable, builtUsageWorker, VERSION } from './paths'
+import { createUsagePoller, tokenSourcesOf } from './usage/usagePoller'
 import { createRouter, type Router, type Sender } from './ipc/router'
 import { randomId } from './system/random'
 
@@ -34,11 +35,29 @@ export function createAppCore(deps: {
   readonly launcher: LauncherPort
   readonly chooseFile: ChooseFile
   readonly isTrustedSender: (sender: Sender) => boolean
+  /** The environment (AUTH_POOL_API_BASE_URL, HOME, USER); the process's by default. */
+  readonly env?: NodeJS.ProcessEnv
 }): AppCore {
   const usage = createUsageService({
     indexDir: join(deps.home, 'usage-index'),
     workerScript: builtUsageWorker(import.meta.url),
+    home: deps.home,
   })
+  const poller = createUsagePoller({
+    home: deps.home,
+    env: deps.env ?? process.env,
+    tokens: tokenSourcesOf(deps.env ?? process.env),
+    userAgent: `auth-pool/${VERSION}`,
+  })
+  /** Asks Anthropic's usage endpoint for the accounts that are due; the server-usage watch tells the rest. */
+  const pollServer = async () => {
+    const doc = await deps.store.read()
+    await poller.pollDue(
+      doc.accounts.filter((a) => a.enabled).map((a) => a.configDir),
+      doc.settings.serverUsage,
+    )
+  }
+  let pollTimer: NodeJS.Timeout | undefined
   const engine = createPool({
     newId: randomId,
     store: deps.store,
@@ -56,6 +75,8 @@ export function createAppCore(deps: {
       launcher: deps.launcher,
       chooseFile: deps.chooseFile,
       findProgram: (name) => findExecutable(name, process.env),
+      home: deps.home,
+      executable: authPoolExecutable(import.meta.url),
     }),
     isTrustedSender: deps.isTrustedSender,
   })
@@ -90,9 +111,15 @@ export function createAppCore(deps: {
       await deps.store.transact(() => undefined) // the state file exists from the first start, for the CLI too
       await syncUsage()
       await engine.startScheduler()
+      // Each account is asked at most once per its interval (the poller checks); a minute's tick finds who is due.
+      const tick = () => void pollServer().catch(() => undefined) // a problem is kept in the account's file
+      tick()
+      pollTimer = setInterval(tick, 60_000)
+      pollTimer.unref()
       void engine.deliverPending()
     },
     async stop() {
+      clearInterval(pollTimer)
       engine.scheduler.stop()
       usage.close()
       await engine.idle()

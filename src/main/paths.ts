@@ -5,6 +5,10 @@ import { fileURLToPath } from 'node:url'
 
 export const PRODUCT_NAME = 'Auth Pool'
 
+declare const __AUTH_POOL_VERSION__: string | undefined
+/** The version the build stamped (electron.vite.config.ts); run from source, `development`. */
+export const VERSION = typeof __AUTH_POOL_VERSION__ === 'string' ? __AUTH_POOL_VERSION__ : 'development'
+
 /**
  * Where state lives: `AUTH_POOL_HOME`, else the directory Electron uses as the app's userData on this OS,
  * so the CLI and the tray app share one file.
@@ -27,4 +31,12 @@ export function defaultHome(
 export function builtUsageWorker(callerUrl: string): URL | undefined {
   const url = new URL('./usageWorker.js', callerUrl)
   return callerUrl.endsWith('.js') && existsSync(fileURLToPath(url)) ? url : undefined
+}
+
+/**
+ * The auth-pool command as Claude Code should run it (an account's status line): the launcher script of
+ * this installation, `bin/auth-pool` beside the calling bundle's `out/` (or `src/`) folder.
+ */
+export function authPoolExecutable(callerUrl: string): string {
+  return fileURLToPath(new URL('../../bin/auth-pool', callerUrl))
 }

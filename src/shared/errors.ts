@@ -67,11 +67,13 @@ export class PoolExhaustedError extends PoolError {
   constructor(
     readonly earliestFreeAt: string | null,
     detail: string,
+    /** What to do about it, when something can be done now ("log in with …"). */
+    hint?: string,
   ) {
     super(
-      earliestFreeAt
+      (earliestFreeAt
         ? `every account is at its limit (${detail}); the first frees up at ${clockTime(earliestFreeAt)}`
-        : `no account is available (${detail})`,
+        : `no account is available (${detail})`) + (hint ? `; ${hint}` : ''),
     )
     this.name = 'PoolExhaustedError'
   }

@@ -5,6 +5,7 @@ import { NO_USAGE, type AccountUsage, type EnginePorts, type PoolNotification } 
 import { createStateStore } from '../../src/main/store/stateStore'
 import { FakeClock } from './fakeClock'
 import { tempDir } from './tempDir'
+import { writeLogin } from './accounts'
 import { randomId } from '../../src/main/system/random'
 
 /** A real engine on a real store in a temp dir; usage figures are set per account id by the test. */
@@ -28,7 +29,13 @@ export function testEngine(overrides: Partial<EnginePorts> = {}) {
   return { engine, store, clock, usage, notifications, home }
 }
 
-/** A real directory to use as an account's CLAUDE_CONFIG_DIR. */
-export function accountDir(name = 'acct'): string {
-  return tempDir(`${name}-`)
+/**
+ * A real directory to use as an account's CLAUDE_CONFIG_DIR, logged in as Claude Code leaves one on macOS
+ * (an `oauthAccount` in `.claude.json`, the token in the Keychain: none here, so nothing polls Anthropic);
+ * `login: false` leaves it as a fresh directory no one has logged in to.
+ */
+export function accountDir(name = 'acct', { login = true }: { readonly login?: boolean } = {}): string {
+  const dir = tempDir(`${name}-`)
+  if (login) writeLogin(dir, `${name}@example.com`)
+  return dir
 }

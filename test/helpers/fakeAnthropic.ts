@@ -9,9 +9,26 @@ export interface FakeUsage {
 }
 
 export type FakeBehaviour =
-  | { readonly kind: 'reply'; readonly text: string; readonly usage: FakeUsage; readonly model?: string }
+  | {
+      readonly kind: 'reply'
+      readonly text: string
+      readonly usage: FakeUsage
+      readonly model?: string
+      /** More response headers, such as the unified rate-limit ones a subscription's answers carry. */
+      readonly headers?: Readonly<Record<string, string>>
+    }
   | { readonly kind: 'rate_limit'; readonly resetsAt: number }
   | { readonly kind: 'stall' }
+
+/** How the fake answers `GET /api/oauth/usage` (Claude's usage endpoint). */
+export interface UsageEndpointAnswer {
+  readonly status: number
+  /** An object is sent as JSON; a string as it is (malformed answers). */
+  readonly body?: unknown
+  readonly headers?: Readonly<Record<string, string>>
+  /** Never answers (a slow endpoint): the connection stays open until the client gives up or the server closes. */
+  readonly stall?: boolean
+}
 
 export interface RecordedRequest {
   readonly method: string
@@ -25,7 +42,10 @@ export interface RecordedRequest {
  * A small Anthropic Messages API on 127.0.0.1 (port chosen by the OS) that streams replies with known
  * usage, so the real Claude Code CLI writes real transcripts whose numbers the test knows.
  */
-export async function startFakeAnthropic(next: () => FakeBehaviour) {
+export async function startFakeAnthropic(
+  next: () => FakeBehaviour,
+  options: { readonly usageEndpoint?: () => UsageEndpointAnswer } = {},
+) {
   const requests: RecordedRequest[] = []
   const open = new Set<ServerResponse>()
   const server: Server = createServer((req, res) => void handle(req, res))
@@ -42,6 +62,17 @@ export async function startFakeAnthropic(next: () => FakeBehaviour) {
     const path = (req.url ?? '').split('?')[0]!
     const stream = body.stream === true
     requests.push({ method: req.method ?? '', path, body, stream, headers: req.headers })
+    if (path === '/api/oauth/usage' && options.usageEndpoint) {
+      const answer = options.usageEndpoint()
+      if (answer.stall) {
+        open.add(res)
+        req.on('close', () => open.delete(res))
+        return
+      }
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+      res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {}))
+      return
+    }
     if (!path.endsWith('/v1/messages')) {
       res.writeHead(404, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `no ${path}` } }))
@@ -73,7 +104,7 @@ export async function startFakeAnthropic(next: () => FakeBehaviour) {
     const usage = behaviour.usage
     const requestId = `req_fake_${Math.random().toString(36).slice(2, 14)}`
     if (!stream) {
-      res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId })
+      res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId, ...behaviour.headers })
       res.end(
         JSON.stringify({
           id,
@@ -88,7 +119,12 @@ export async function startFakeAnthropic(next: () => FakeBehaviour) {
       )
       return
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': requestId })
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'request-id': requestId,
+      ...behaviour.headers,
+    })
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
     send('message_start', {
       type: 'message_start',

@@ -1,7 +1,12 @@
 import type { Pool } from '../engine/pool'
 import type { FileSystem } from '../engine/ports'
 import { envLine, loginClaude, runClaude, type RunIo, type ShellKind } from '../launcher/run'
+import { claudeIntent } from '../launcher/claudeArgs'
+import { setStatusLine } from '../launcher/statusLineSetting'
+import { runStatusline } from './statusline'
+import { authPoolExecutable } from '../paths'
 import type { UsageService } from '../usage/usageService'
+import { isDefaultConfigDir } from '../engine/configFiles'
 import { usageReport, usageTable } from './usageReport'
 import { UsageError, type Flags, type ParsedArgs, type PositionalSpec } from './args'
 import { accountLine, sessionLine, statusText } from './format'
@@ -15,6 +20,10 @@ export interface CliContext {
   readonly usage: UsageService
   readonly fs: FileSystem
   readonly io: RunIo
+  /** Auth Pool's home folder. */
+  readonly home: string
+  /** Asks Anthropic's usage endpoint for the accounts whose figures are due (and only those). */
+  readonly pollServer: () => Promise<void>
 }
 
 /** A command that ran a child process and ends with its exit code (`run`, `login`). */
@@ -101,6 +110,8 @@ export const COMMANDS: readonly Command[] = [
     passThrough: true,
     readsUsage: true,
     async run(context, { flags, positionals, rest }) {
+      // A conversation is placed on Claude's own figures: those due are asked for first.
+      if (claudeIntent([...positionals, ...rest]).conversation) await context.pollServer()
       const exitCode = await runClaude(
         context.engine,
         context.fs,
@@ -135,13 +146,14 @@ export const COMMANDS: readonly Command[] = [
     // Without an account nothing is set: `eval` fails too, and a plain `claude` is not run on a default.
     onFailure: (argv) =>
       argv.includes('powershell') ? "throw 'auth-pool: no account for CLAUDE_CONFIG_DIR'" : 'false',
-    async run({ engine, io }, { flags }) {
+    async run({ engine, io, fs, pollServer }, { flags }) {
+      await pollServer()
       const shell = (flags.shell as ShellKind | undefined) ?? 'posix'
       const { account, notice } = await engine.pick({ account: flags.account, cwd: flags.cwd ?? process.cwd() })
       if (notice) io.stderr(`auth-pool: ${notice}`)
       const warning = limitWarning(account)
       if (warning) io.stderr(`auth-pool: ${warning}`)
-      const line = envLine(account.configDir, shell)
+      const line = envLine(account.configDir, shell, isDefaultConfigDir(fs, account.configDir))
       return {
         json: { account: { id: account.id, name: account.name, configDir: account.configDir }, notice, line },
         text: line,
@@ -153,7 +165,8 @@ export const COMMANDS: readonly Command[] = [
     summary: 'the pool in a few lines',
     flags: JSON_FLAG,
     readsUsage: true,
-    async run({ engine }) {
+    async run({ engine, pollServer }) {
+      await pollServer()
       const status = await engine.status()
       return { json: status, text: statusText(status) }
     },
@@ -168,6 +181,7 @@ export const COMMANDS: readonly Command[] = [
     },
     readsUsage: true,
     async run(context, { flags }) {
+      await context.pollServer()
       const report = await usageReport(context, {
         account: flags.account as string | undefined,
         since: flags.since as number | undefined,
@@ -205,7 +219,8 @@ export const COMMANDS: readonly Command[] = [
     summary: 'every account and where it stands',
     flags: JSON_FLAG,
     readsUsage: true,
-    async run({ engine }) {
+    async run({ engine, pollServer }) {
+      await pollServer()
       const accounts = await engine.listAccounts()
       return { json: accounts, text: accounts.length ? accounts.map(accountLine).join('\n') : NO_ACCOUNTS_YET }
     },
@@ -220,9 +235,15 @@ export const COMMANDS: readonly Command[] = [
       ...accountFields,
       enable: { type: 'boolean', help: 'use it again' },
       disable: { type: 'boolean', help: 'stop using it for new sessions' },
+      statusline: {
+        type: 'string',
+        value: 'on|off',
+        help: "Auth Pool's status line in its settings.json: Claude's own usage figures, live (off: yours back)",
+        parse: oneOf({ on: true, off: false }),
+      },
       ...JSON_FLAG,
     },
-    async run({ engine }, args) {
+    async run({ engine, home }, args) {
       const { flags } = args
       if (flags.enable && flags.disable) throw new UsageError('give --enable or --disable, not both')
       const patch = Object.fromEntries(
@@ -236,10 +257,17 @@ export const COMMANDS: readonly Command[] = [
           enabled: flags.enable ? true : flags.disable ? false : undefined,
         }).filter(([, v]) => v !== undefined),
       )
-      if (Object.keys(patch).length === 0) throw new UsageError('nothing to change: give at least one option')
+      const changes = Object.keys(patch).length > 0
+      if (!changes && flags.statusline === undefined)
+        throw new UsageError('nothing to change: give at least one option')
       const name = accountRef(first(args, 'the account to change'), 'NAME')
-      const account = await engine.updateAccount(name, patch, { create: flags.create === true })
-      return { json: account, text: `updated ${account.name}` }
+      const account = changes
+        ? await engine.updateAccount(name, patch, { create: flags.create === true })
+        : (await engine.pick({ account: name, ownCredentials: true })).account
+      const said = changes ? [`updated ${account.name}`] : []
+      if (flags.statusline !== undefined)
+        said.push(setStatusLine(home, account, flags.statusline === true, authPoolExecutable(import.meta.url)))
+      return { json: account, text: said.join('\n') }
     },
   },
   {
@@ -263,6 +291,7 @@ export const COMMANDS: readonly Command[] = [
       return {
         exitCode: await loginClaude(
           context.engine,
+          context.fs,
           accountRef(first(args, 'the account to log in'), 'NAME'),
           context.io,
         ),
@@ -365,6 +394,19 @@ export const COMMANDS: readonly Command[] = [
         json: outcome,
         text: `ended ${plural(outcome.reaped + outcome.expired, 'session')}, moved ${plural(outcome.reassigned, 'folder')}, pruned ${plural(outcome.pruned, 'old session')}`,
       }
+    },
+  },
+  {
+    name: 'statusline',
+    summary:
+      "an account's status line for Claude Code (Claude Code's JSON on stdin): records its usage figures, prints yours or a short one",
+    flags: {},
+    async run({ home, io }) {
+      // bin/auth-pool runs the status line's own small bundle; this is the same, reached with more words.
+      const { readFileSync } = await import('node:fs')
+      let out = ''
+      runStatusline({ env: io.env, home, stdin: readFileSync(0, 'utf8'), now: Date.now(), stdout: (t) => (out += t) })
+      return { json: null, text: out.replace(/\n$/, '') }
     },
   },
   {

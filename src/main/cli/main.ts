@@ -5,7 +5,8 @@ import { nodeFileSystem, nodeProcesses, systemClock } from '../system/nodePorts'
 import type { Notifier } from '../engine/ports'
 import { createUsageService } from '../usage/usageService'
 import { join } from 'node:path'
-import { builtUsageWorker, defaultHome } from '../paths'
+import { builtUsageWorker, defaultHome, VERSION } from '../paths'
+import { createUsagePoller, tokenSourcesOf } from '../usage/usagePoller'
 import { createStateStore, type StateStore } from '../store/stateStore'
 import { nearest, parseCommandLine, UsageError } from './args'
 import { LaunchError, type RunIo } from '../launcher/run'
@@ -47,6 +48,15 @@ export function createCliContext(io: CliIo, commandName = 'command'): CliContext
   const usage = createUsageService({
     indexDir: join(home, 'usage-index'),
     workerScript: builtUsageWorker(import.meta.url),
+    home,
+  })
+  // A command waits at most 3 s for Anthropic's usage endpoint; a slower answer is taken next time.
+  const poller = createUsagePoller({
+    home,
+    env: io.env,
+    tokens: tokenSourcesOf(io.env),
+    timeoutMs: 3_000,
+    userAgent: `auth-pool/${VERSION}`,
   })
   const engine: Pool = createPool({
     newId: randomId,
@@ -57,12 +67,13 @@ export function createCliContext(io: CliIo, commandName = 'command'): CliContext
     fs: nodeFileSystem,
     usage,
   })
-  return { engine, usage, fs: nodeFileSystem, io, store }
+  async function pollServer(): Promise<void> {
+    const doc = await store.read()
+    const due = doc.accounts.filter((a) => a.enabled).map((a) => a.configDir)
+    await poller.pollDue(due, doc.settings.serverUsage)
+  }
+  return { engine, usage, fs: nodeFileSystem, io, store, home, pollServer }
 }
-
-declare const __AUTH_POOL_VERSION__: string | undefined
-/** The version the build stamped (electron.vite.config.ts); run from source, the package's. */
-const VERSION = typeof __AUTH_POOL_VERSION__ === 'string' ? __AUTH_POOL_VERSION__ : 'development'
 
 const USAGE_CODES = new Set(['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'USAGE'])
 

@@ -30,13 +30,31 @@ function parse<T>(
   return result.data
 }
 
-function assertUnique(doc: Doc, candidate: { id: string; name: string; configDir: string }): void {
+/** Where a directory leads (symlinks resolved), or the path itself when it cannot be resolved now. */
+function realOf(fs: FileSystem, path: string): string {
+  try {
+    return fs.realpath(path)
+  } catch {
+    return path
+  }
+}
+
+/** Refuses a second account by the same name, or on the same directory (however either is spelled). */
+function assertUnique(
+  doc: Doc,
+  candidate: { id: string; name: string; configDir: string },
+  fs: FileSystem,
+  real: string = candidate.configDir,
+): void {
   for (const other of doc.accounts) {
     if (other.id === candidate.id) continue
     if (other.name.toLowerCase() === candidate.name.toLowerCase())
       throw new ConflictError(`an account named "${other.name}" already exists`, 'name')
-    if (other.configDir === candidate.configDir)
-      throw new ConflictError(`account "${other.name}" already uses ${other.configDir}`, 'configDir')
+    if (other.configDir === candidate.configDir || realOf(fs, other.configDir) === real)
+      throw new ConflictError(
+        `account "${other.name}" already uses ${other.configDir}${other.configDir === candidate.configDir ? '' : ` (${candidate.configDir} leads there too)`}`,
+        'configDir',
+      )
   }
 }
 
@@ -67,7 +85,7 @@ export function prepareAddAccount(
     blockBudgetUsd: parsed.blockBudgetUsd ?? null,
     weeklyBudgetUsd: parsed.weeklyBudgetUsd ?? null,
   })
-  const { path: configDir, created } = resolveConfigDir(parsed.configDir, fs, { create: parsed.create })
+  const { path: configDir, real, created } = resolveConfigDir(parsed.configDir, fs, { create: parsed.create })
   const account: Account = {
     id: newId(),
     name: parsed.name,
@@ -83,7 +101,7 @@ export function prepareAddAccount(
     limitedUntil: null,
   }
   const add = (draft: StateDraft) => {
-    assertUnique(draft, account)
+    assertUnique(draft, account, fs, real)
     draft.accounts.push(account)
     draft.sessionIndex[account.id] = []
     return account
@@ -104,7 +122,7 @@ export function prepareUpdateAccount(
     const account = findAccount(draft, nameOrId)
     const next: Account = { ...account, ...patch, ...(configDir ? { configDir } : {}) }
     assertBudgetsForCustom(next)
-    assertUnique(draft, next)
+    assertUnique(draft, next, fs, resolved ? resolved.real : realOf(fs, next.configDir))
     Object.assign(account, next)
     if (!next.enabled && draft.preferredAccountId === next.id) draft.preferredAccountId = null
     return next

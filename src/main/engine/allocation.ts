@@ -72,7 +72,15 @@ export function chooseAccount(
   if (!best) {
     if (doc.accounts.length === 0) throw new NotFoundError('account', '', ADD_ACCOUNT_HINT)
     const detail = doc.accounts.map((a) => `${a.name}: ${standings.get(a.id)?.reason ?? 'unknown'}`).join(', ')
-    throw new PoolExhaustedError(earliestFreeAt(doc, standings), detail)
+    // An account that only needs a login can be used as soon as the user logs in: say how.
+    const logins = doc.accounts
+      .filter((a) => standings.get(a.id)?.status === 'logged_out')
+      .map((a) => `\`auth-pool login ${/^[\w.-]+$/.test(a.name) ? a.name : `'${a.name}'`}\``)
+    throw new PoolExhaustedError(
+      earliestFreeAt(doc, standings),
+      detail,
+      logins.length ? `log in with ${logins.join(' or ')}` : undefined,
+    )
   }
   const notice = notices.length ? `${notices.join('; ')}; using ${best.name} instead` : null
   return { account: best, reason: 'healthiest', notice }

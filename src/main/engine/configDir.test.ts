@@ -38,11 +38,13 @@ describe('config directory validation', () => {
     expect(resolveConfigDir('./acct/', fsWithHome(home, join(home, 'work'))).path).toBe(join(home, 'work', 'acct'))
   })
 
-  it('resolves symlinks to the real directory', () => {
+  it('keeps a symlink as spelled (Claude Code names its Keychain entry by that string), with where it leads', () => {
     const home = tempDir()
     mkdirSync(join(home, 'real'))
     symlinkSync(join(home, 'real'), join(home, 'link'))
-    expect(resolveConfigDir(join(home, 'link'), fsWithHome(home)).path).toBe(join(home, 'real'))
+    const resolved = resolveConfigDir(join(home, 'link'), fsWithHome(home))
+    expect(resolved.path).toBe(join(home, 'link'))
+    expect(resolved.real).toBe(join(home, 'real'))
   })
 
   it('refuses ".." segments, another user\'s ~, missing paths, files and empty input with the field path', () => {

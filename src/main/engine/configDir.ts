@@ -2,6 +2,14 @@ import { isAbsolute, resolve, sep } from 'node:path'
 import { ValidationError } from '../../shared/errors'
 import type { FileSystem } from './ports'
 
+export interface ResolvedConfigDir {
+  /** Absolute and normalized, as spelled (symlinks kept). */
+  readonly path: string
+  /** Symlinks resolved. */
+  readonly real: string
+  readonly created: boolean
+}
+
 export interface ConfigDirOptions {
   /** Create the directory (0700) when it is missing. */
   readonly create?: boolean
@@ -10,16 +18,15 @@ export interface ConfigDirOptions {
 }
 
 /**
- * Turns what a user typed into the absolute, symlink-free path of a directory they own.
+ * Turns what a user typed into the absolute, normalized path of a directory they own, as they spelled it
+ * (no trailing separator): Claude Code names an account's macOS Keychain entry by a hash of that very
+ * string, so a symlink is kept, not resolved. `real` is where it leads, to tell two accounts on one
+ * directory apart.
  * `~` and `~/…` expand to the home directory (the seed's regex rejected `~/valid-path/.claude-config`);
  * `~other/…` is refused rather than guessed; a `..` segment is refused so a path cannot climb out of
  * where it appears to point.
  */
-export function resolveConfigDir(
-  input: string,
-  fs: FileSystem,
-  options: ConfigDirOptions = {},
-): { path: string; created: boolean } {
+export function resolveConfigDir(input: string, fs: FileSystem, options: ConfigDirOptions = {}): ResolvedConfigDir {
   const field = options.field ?? 'configDir'
   try {
     return resolveChecked(input, fs, field, options.create ?? false)
@@ -31,12 +38,7 @@ export function resolveConfigDir(
   }
 }
 
-function resolveChecked(
-  input: string,
-  fs: FileSystem,
-  field: string,
-  create: boolean,
-): { path: string; created: boolean } {
+function resolveChecked(input: string, fs: FileSystem, field: string, create: boolean): ResolvedConfigDir {
   const fail = (message: string): never => {
     throw ValidationError.field(field, message)
   }
@@ -61,5 +63,6 @@ function resolveChecked(
   if (!realStat?.isDirectory) fail(`${real} is not a directory`)
   const uid = fs.uid()
   if (uid !== null && realStat!.uid !== uid) fail(`${real} belongs to another user (uid ${realStat!.uid})`)
-  return { path: real.length > 1 && real.endsWith(sep) ? real.slice(0, -1) : real, created }
+  const strip = (p: string) => (p.length > 1 && p.endsWith(sep) && !/^[A-Za-z]:[\\/]$/.test(p) ? p.slice(0, -1) : p)
+  return { path: strip(absolute), real: strip(real), created }
 }

@@ -3,11 +3,11 @@ import type { Emitter } from '../../shared/emitter'
 import type { DeepReadonly } from '../../shared/readonly'
 import { RuleSchema, type NotificationRecord, type Rule } from '../../shared/schemas/rules'
 import type { EnginePorts, PoolNotification } from './ports'
-import { loginExpiry } from './rules/credentials'
+import { loginExpiry } from './identity'
 import { deliverWithRetry, DEFAULT_BACKOFF_MS } from './rules/delivery'
 import { evaluateRulesInDraft } from './rules/evaluate'
 import type { BreakerState } from './scheduler'
-import { standingsOf, usageOf } from './standings'
+import { loginsOf, standingsOf, usageOf } from './standings'
 
 export interface NotificationEvents {
   readonly didRaiseNotification: Emitter<PoolNotification>
@@ -49,7 +49,8 @@ export function createNotifications(ports: EnginePorts, events: NotificationEven
       const usage = usageOf(d, ports.usage)
       return evaluateRulesInDraft(d, {
         now,
-        standings: standingsOf(d, now, usage),
+        // The rules are about usage (logins have a rule of their own): a missing login does not hide it.
+        standings: standingsOf(d, now, usage, loginsOf(d, fs, now), false),
         usage,
         loginExpiry: expiries,
         breaker: state,

@@ -8,7 +8,7 @@ import { SettingsSchema, type Settings } from '../../shared/schemas/settings'
 import type { Recovery, SchedulerState, StateDocument, StateDraft } from '../../shared/schemas/state'
 import { findAccount, prepareAddAccount, prepareUpdateAccount, removeAccount } from './accounts'
 import { createNotifications } from './notifications'
-import { accountViews, standingsOf, usageOf } from './standings'
+import { accountViews, loginsOf, standingsOf, usageOf } from './standings'
 import {
   allocateInDraft,
   chooseAccount,
@@ -47,6 +47,11 @@ const AllocateInputSchema = z.object({
   conversationId: z.string().min(1).max(200).nullish(),
   /** A new conversation: Claude Code is started with the session's own id as its session id. */
   newConversation: z.boolean().optional(),
+  /**
+   * The session brings its own credentials (a kept API key, CLAUDE_CODE_OAUTH_TOKEN): an account without
+   * a stored Claude login can take it.
+   */
+  ownCredentials: z.boolean().optional(),
 })
 
 function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
@@ -68,15 +73,27 @@ export function createPool(ports: EnginePorts) {
   const counters = { allocations: 0, sessionIdCollisions: 0 }
   const reconcileCounters = { runs: 0, failures: 0, reaped: 0, expired: 0, reassigned: 0, pruned: 0 }
 
-  const standings = (doc: Doc, now: Date): Map<string, AccountStanding> =>
-    standingsOf(doc, now, usageOf(doc, ports.usage))
-  const view = (doc: Doc, now: Date) => accountViews(doc, standings(doc, now))
+  const standings = (doc: Doc, now: Date, loginRequired = true): Map<string, AccountStanding> =>
+    standingsOf(doc, now, usageOf(doc, ports.usage), loginsOf(doc, fs, now), loginRequired)
 
   /** One allocation on a draft, with the session id the requester drew (redrawn only on a collision). */
-  function allocateHere(d: StateDraft, wanted: AllocationRequest, id: string, now: Date): Allocation {
+  function allocateHere(
+    d: StateDraft,
+    wanted: AllocationRequest,
+    id: string,
+    now: Date,
+    loginRequired: boolean,
+  ): Allocation {
     let first = true
     const drawId = () => (first ? ((first = false), id) : newId())
-    return allocateInDraft(d, standings(d, now), wanted, now, drawId, () => counters.sessionIdCollisions++)
+    return allocateInDraft(
+      d,
+      standings(d, now, loginRequired),
+      wanted,
+      now,
+      drawId,
+      () => counters.sessionIdCollisions++,
+    )
   }
 
   /** Runs `work`; if it fails, removes the folder made for it (an empty one only: nothing is lost). */
@@ -194,8 +211,11 @@ export function createPool(ports: EnginePorts) {
       return account
     },
 
-    async listAccounts(): Promise<AccountView[]> {
-      return view(await store.read(), clock.now())
+    /** The accounts and their standings; `ownCredentials`: as for a session that brings its own. */
+    async listAccounts(options: { readonly ownCredentials?: boolean } = {}): Promise<AccountView[]> {
+      const doc = await store.read()
+      const now = clock.now()
+      return accountViews(doc, standings(doc, now, options.ownCredentials !== true))
     },
 
     async allocate(input: unknown = {}): Promise<Allocation> {
@@ -209,7 +229,8 @@ export function createPool(ports: EnginePorts) {
         newConversation: request.newConversation ?? false,
       }
       const id = newId()
-      const allocation = await store.transact((d) => allocateHere(d, wanted, id, clock.now()))
+      const loginRequired = request.ownCredentials !== true
+      const allocation = await store.transact((d) => allocateHere(d, wanted, id, clock.now(), loginRequired))
       counters.allocations++
       didChangeSessions.fire()
       return allocation
@@ -222,7 +243,7 @@ export function createPool(ports: EnginePorts) {
       const request = parseOrThrow(AllocateInputSchema, input)
       const doc = await store.read()
       const now = clock.now()
-      const all = standings(doc, now)
+      const all = standings(doc, now, request.ownCredentials !== true)
       const choice = chooseAccount(doc, all, {
         cwd: request.cwd ? absoluteFolder(request.cwd) : null,
         account: request.account ?? null,

@@ -1,4 +1,5 @@
 import type { Snapshot, StateDraft } from '../../shared/schemas/state'
+import type { ServerFigures } from '../../shared/serverWindows'
 
 /** The state document, transactionally: every change is one call of `transact`. */
 export interface Store {
@@ -38,6 +39,8 @@ export interface ProcessRunner {
 export interface FileStat {
   readonly isDirectory: boolean
   readonly uid: number
+  readonly size: number
+  readonly mtimeMs: number
 }
 
 /** The few file-system facts the engine needs, so tests can use real temp dirs and a fake home. */
@@ -81,6 +84,8 @@ export interface AccountUsage {
   readonly blockBurnUsdPerHour: number
   /** What could not be read of this account's transcripts, with its path and what to do; null when all was. */
   readonly readProblem: string | null
+  /** Claude's own percentages for the account (status line, usage endpoint), or null when none were seen. */
+  readonly server: ServerFigures | null
 }
 
 export interface UsageSource {
@@ -99,6 +104,7 @@ export const NO_USAGE: AccountUsage = {
   recentLimitHits: 0,
   blockBurnUsdPerHour: 0,
   readProblem: null,
+  server: null,
 }
 
 export interface EnginePorts {

@@ -3,7 +3,9 @@ import type { Account } from '../../shared/schemas/account'
 import type { AccountView } from '../../shared/schemas/pool'
 import type { StateDocument } from '../../shared/schemas/state'
 import { effectiveBudgets, standingOf, type AccountStanding } from './health'
-import { NO_USAGE, type AccountUsage, type UsageSource } from './ports'
+import type { LoginState } from '../../shared/schemas/serverUsage'
+import { loginStateOf } from './identity'
+import { NO_USAGE, type AccountUsage, type FileSystem, type UsageSource } from './ports'
 import { activeSessionCount } from './sessions'
 
 type Doc = DeepReadonly<StateDocument>
@@ -32,13 +34,37 @@ export function usageOf(doc: Doc, source: UsageSource): Map<string, AccountUsage
   )
 }
 
-/** Where every account stands now: from its usage, its budgets and the pool's settings. */
+/** Whether Claude Code can run on each account by itself; an account whose files cannot be read cannot. */
+export function loginsOf(doc: Doc, fs: FileSystem, now: Date): Map<string, LoginState> {
+  return new Map(
+    doc.accounts.map((a) => {
+      try {
+        return [a.id, loginStateOf(fs, a.configDir, now.getTime())]
+      } catch (error) {
+        if (!(error instanceof Error)) throw error
+        return [a.id, 'logged_out']
+      }
+    }),
+  )
+}
+
+/**
+ * Where every account stands now: from its usage, its login, its budgets and the pool's settings. With
+ * `loginRequired` false (a session that brings its own credentials), a missing login does not count.
+ */
 export function standingsOf(
   doc: Doc,
   now: Date,
   usage: ReadonlyMap<string, AccountUsage>,
+  logins: ReadonlyMap<string, LoginState>,
+  loginRequired = true,
 ): Map<string, AccountStanding> {
-  return new Map(doc.accounts.map((a) => [a.id, standingOf(a, usage.get(a.id)!, doc.settings, now)]))
+  return new Map(
+    doc.accounts.map((a) => [
+      a.id,
+      standingOf(a, usage.get(a.id)!, doc.settings, now, logins.get(a.id) ?? 'logged_out', loginRequired),
+    ]),
+  )
 }
 
 /** The accounts as views show them: each with its standing and active sessions. */

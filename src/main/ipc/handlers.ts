@@ -7,6 +7,7 @@ import type { Handlers } from './router'
 import { ValidationError } from '../../shared/errors'
 import { isKnownTerminalProgram, KNOWN_TERMINALS, splitCommandLine } from '../launcher/terminal'
 import { claudeProgramProblem } from '../launcher/executable'
+import { setStatusLine, statusLineInstalled } from '../launcher/statusLineSetting'
 
 /** Starting Claude Code in a terminal (the launcher issue); the shell supplies it. */
 export interface LauncherPort {
@@ -26,6 +27,10 @@ export function createHandlers(deps: {
   chooseFile: ChooseFile
   /** Whether a program is on PATH (which known terminals are there). */
   findProgram: (name: string) => string | undefined
+  /** Auth Pool's home (what it keeps about an account's status line is there). */
+  home: string
+  /** The auth-pool command an account's status line runs. */
+  executable: string
 }): Handlers {
   const { engine, usage } = deps
   const account = async (ref: string) => findAccount({ accounts: await engine.listAccounts() }, ref)
@@ -48,7 +53,15 @@ export function createHandlers(deps: {
       usage.forget(removed.configDir)
       return removed
     },
-    'accounts:identity': async (input) => readLoginIdentity(deps.fs, (await account(input.account)).configDir),
+    'accounts:identity': async (input) => {
+      const { configDir } = await account(input.account)
+      return { ...readLoginIdentity(deps.fs, configDir), statusLine: statusLineInstalled(deps.home, configDir) }
+    },
+    'accounts:statusLine': async (input) => {
+      const found = await account(input.account)
+      const message = setStatusLine(deps.home, found, input.on, deps.executable)
+      return { on: statusLineInstalled(deps.home, found.configDir), message }
+    },
     'accounts:login': async (input) => deps.launcher.login(await account(input.account)),
     'sessions:list': async (input) => {
       const [sessions, accounts] = await Promise.all([

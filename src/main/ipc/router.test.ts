@@ -31,6 +31,8 @@ function setup() {
       launcher,
       chooseFile: async () => chosen.path,
       findProgram: (name) => (name === 'konsole' ? '/usr/bin/konsole' : undefined),
+      home: tempDir('home-'),
+      executable: '/opt/auth-pool/bin/auth-pool',
     }),
     isTrustedSender: (s: Sender) => s.id === APP.id && s.isTopFrame && s.url === APP.url,
   })
@@ -149,6 +151,8 @@ describe('IPC router', () => {
       ['accounts:remove', { account: long }],
       ['accounts:identity', { account: long }],
       ['accounts:login', { account: long }],
+      ['accounts:statusLine', { account: long, on: true }],
+      ['accounts:statusLine', { account: 'work', on: 'yes' }],
       ['sessions:list', { account: long }],
       ['sessions:end', { sessionId: long }],
       ['usage:get', { account: long }],

@@ -1,7 +1,7 @@
 import { constants } from 'node:os'
 import { isAbsolute, resolve } from 'node:path'
 import type { Pool } from '../engine/pool'
-import { readLoginIdentity } from '../engine/identity'
+import { isDefaultConfigDir } from '../engine/configFiles'
 import type { FileSystem } from '../engine/ports'
 import type { AccountView } from '../../shared/schemas/pool'
 import { clockTime, limitWarning } from '../../shared/format'
@@ -83,18 +83,24 @@ interface RunPlan {
  * order (folder assignment, tray pick, healthiest). A conversation cannot move between accounts: when
  * its account is unavailable the run is refused, or with anyAccount a new conversation starts elsewhere.
  */
-export async function chooseForRun(engine: Pool, options: RunOptions, cwd: string): Promise<RunPlan> {
+export async function chooseForRun(
+  engine: Pool,
+  options: RunOptions,
+  cwd: string,
+  ownCredentials = false,
+): Promise<RunPlan> {
   const intent = claudeIntent(options.claudeArgs)
   const args = options.claudeArgs
   if (options.account)
     return {
-      account: (await engine.pick({ account: options.account })).account,
+      account: (await engine.pick({ account: options.account, ownCredentials })).account,
       notice: null,
       conversationId: intent.resume,
       claudeArgs: args,
     }
   // Every account's standing is worked out only when a conversation's holder is looked for.
-  const accounts = intent.resume || intent.continue ? (await engine.listAccounts()).filter((a) => a.enabled) : []
+  const accounts =
+    intent.resume || intent.continue ? (await engine.listAccounts({ ownCredentials })).filter((a) => a.enabled) : []
   const held = intent.resume
     ? ((a) => a && { account: a, sessionId: intent.resume! })(accountHoldingSession(accounts, intent.resume))
     : intent.continue
@@ -110,7 +116,7 @@ export async function chooseForRun(engine: Pool, options: RunOptions, cwd: strin
         `${what} is on ${holder.name}, which is ${unavailable(holder)}; a conversation cannot move to another account: wait, or pass --any-account to start a new conversation on another one`,
         1,
       )
-    const other = await engine.pick({ cwd })
+    const other = await engine.pick({ cwd, ownCredentials })
     return {
       account: other.account,
       notice: `${what} stays on ${holder.name}, which is ${unavailable(holder)}; starting a new conversation on ${other.account.name}`,
@@ -118,7 +124,7 @@ export async function chooseForRun(engine: Pool, options: RunOptions, cwd: strin
       claudeArgs: withoutResume(args),
     }
   }
-  const picked = await engine.pick({ cwd })
+  const picked = await engine.pick({ cwd, ownCredentials })
   const missing = intent.resume || intent.continue ? `no account holds ${what}; ` : ''
   return {
     account: picked.account,
@@ -128,17 +134,28 @@ export async function chooseForRun(engine: Pool, options: RunOptions, cwd: strin
   }
 }
 
+/**
+ * The environment Claude Code runs in on an account: CLAUDE_CONFIG_DIR names its directory, except for
+ * Claude Code's default (`~/.claude`), which it finds with the variable unset (set, Claude Code would look
+ * for `~/.claude/.claude.json` and, on macOS, another Keychain entry, and find no login).
+ */
+export function accountEnv(fs: FileSystem, env: NodeJS.ProcessEnv, configDir: string): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, CLAUDE_CONFIG_DIR: configDir }
+  if (isDefaultConfigDir(fs, configDir)) delete out.CLAUDE_CONFIG_DIR
+  return out
+}
+
+/** API keys in the environment that would make Claude Code bill the API, and whether they are kept. */
+function apiKeysOf(io: RunIo, keepApiKey: boolean): { keys: string[]; kept: boolean } {
+  const keys = API_KEY_VARIABLES.filter((name) => io.env[name])
+  return { keys, kept: keepApiKey && keys.length > 0 }
+}
+
 /** The environment Claude Code runs in on `account`: its config directory, and no API key unless kept. */
-function claudeEnv(io: RunIo, account: AccountView, keepApiKey: boolean): { env: NodeJS.ProcessEnv; keptKey: boolean } {
-  const env: NodeJS.ProcessEnv = { ...io.env, CLAUDE_CONFIG_DIR: account.configDir }
-  const keys = API_KEY_VARIABLES.filter((name) => env[name])
-  if (keys.length && !keepApiKey) {
-    io.stderr(
-      `auth-pool: ${keys.join(' and ')} set: Claude Code would bill the API, not the subscription; removed for this session (--keep-api-key keeps it)`,
-    )
-    for (const name of keys) delete env[name]
-  }
-  return { env, keptKey: keepApiKey && keys.length > 0 }
+function claudeEnv(io: RunIo, fs: FileSystem, account: AccountView, keepApiKey: boolean): NodeJS.ProcessEnv {
+  const env = accountEnv(fs, io.env, account.configDir)
+  if (!keepApiKey) for (const name of API_KEY_VARIABLES) delete env[name]
+  return env
 }
 
 /** `auth-pool run`: Claude Code on the chosen account, with the terminal's stdio; resolves to the exit code. */
@@ -155,17 +172,22 @@ export async function runClaude(
   const claude = resolveClaude((await engine.settings()).claudePath, io.env)
   if ('error' in claude) throw new LaunchError(claude.error, 2)
 
-  const plan = await chooseForRun(engine, options, cwd)
-  const { account, notice } = plan
-  const { env, keptKey } = claudeEnv(io, account, options.keepApiKey === true)
   // A kept API key or an OAuth token in the environment authenticates Claude Code without a stored login.
-  const envAuth = keptKey || !!env.CLAUDE_CODE_OAUTH_TOKEN
   // Only a conversation needs a login and is recorded as a session (not `mcp list`, `--version`, `auth login`).
+  const keys = apiKeysOf(io, options.keepApiKey === true)
+  if (keys.keys.length && !keys.kept)
+    io.stderr(
+      `auth-pool: ${keys.keys.join(' and ')} set: Claude Code would bill the API, not the subscription; removed for this session (--keep-api-key keeps it)`,
+    )
+  const ownCredentials = keys.kept || !!io.env.CLAUDE_CODE_OAUTH_TOKEN || !claudeIntent(options.claudeArgs).conversation
+  const plan = await chooseForRun(engine, options, cwd, ownCredentials)
+  const { account, notice } = plan
+  const env = claudeEnv(io, fs, account, options.keepApiKey === true)
   const conversation = claudeIntent(plan.claudeArgs).conversation
-  if (conversation && !envAuth && !readLoginIdentity(fs, account.configDir).loggedIn)
+  if (!ownCredentials && account.standing.login !== 'logged_in')
     throw new LaunchError(
-      `account ${account.name} has no Claude login in ${account.configDir}; run \`auth-pool login ${account.name}\` first`,
-      2,
+      `account ${account.name} ${account.standing.login === 'expired' ? 'has an expired Claude login' : 'has no Claude login'} in ${account.configDir}; run \`auth-pool login ${account.name}\` first`,
+      1,
     )
   if (notice) io.stderr(`auth-pool: ${notice}`)
   const warning = conversation ? limitWarning(account) : undefined
@@ -239,13 +261,13 @@ export async function runClaude(
  * `auth-pool login NAME`: Claude Code's own login, in this terminal, for that account's directory. It
  * needs a terminal (it may ask for a code), and no API key, which would stand in for the login.
  */
-export async function loginClaude(engine: Pool, name: string, io: RunIo): Promise<number> {
+export async function loginClaude(engine: Pool, fs: FileSystem, name: string, io: RunIo): Promise<number> {
   if (!io.interactive)
     throw new LaunchError('auth-pool login needs a terminal: Claude Code may ask you to paste a code; run it in one', 2)
-  const { account } = await engine.pick({ account: name })
+  const { account } = await engine.pick({ account: name, ownCredentials: true })
   const claude = resolveClaude((await engine.settings()).claudePath, io.env)
   if ('error' in claude) throw new LaunchError(claude.error, 2)
-  const env: NodeJS.ProcessEnv = { ...io.env, CLAUDE_CONFIG_DIR: account.configDir }
+  const env = accountEnv(fs, io.env, account.configDir)
   for (const key of API_KEY_VARIABLES) delete env[key]
   io.stderr(`auth-pool: logging in to account ${account.name} (${account.configDir})`)
   const child = spawnProcess(claude.path, ['auth', 'login'], { stdio: 'inherit', env, shell: false })
@@ -257,8 +279,17 @@ export async function loginClaude(engine: Pool, name: string, io: RunIo): Promis
 
 export type ShellKind = 'posix' | 'fish' | 'powershell'
 
-/** `export CLAUDE_CONFIG_DIR=…` for the given shell, safely quoted. */
-export function envLine(configDir: string, shell: ShellKind): string {
+/**
+ * `export CLAUDE_CONFIG_DIR=…` for the given shell, safely quoted; for Claude Code's default directory,
+ * the statement that unsets it.
+ */
+export function envLine(configDir: string, shell: ShellKind, isDefault = false): string {
+  if (isDefault)
+    return shell === 'fish'
+      ? 'set -e CLAUDE_CONFIG_DIR'
+      : shell === 'powershell'
+        ? 'Remove-Item Env:CLAUDE_CONFIG_DIR -ErrorAction SilentlyContinue'
+        : 'unset CLAUDE_CONFIG_DIR'
   if (shell === 'fish') return `set -gx CLAUDE_CONFIG_DIR '${configDir.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
   if (shell === 'powershell') return `$env:CLAUDE_CONFIG_DIR = '${configDir.replace(/'/g, "''")}'`
   return `export CLAUDE_CONFIG_DIR='${configDir.replace(/'/g, `'\\''`)}'`

@@ -16,7 +16,8 @@ import { createTrayController, type TrayLike } from './tray'
 import { buildTrayMenu, trayIconState, trayTooltip, type TrayItem } from './trayMenu'
 
 const time = (iso: string) => iso.slice(11, 16)
-const standing = (over: Partial<PoolStatus['accounts'][number]['standing']> = {}) => ({
+type AccountStanding = PoolStatus['accounts'][number]['standing']
+const standing = (over: Partial<AccountStanding> = {}) => ({
   accountId: '',
   status: 'available' as const,
   available: true,
@@ -32,6 +33,10 @@ const standing = (over: Partial<PoolStatus['accounts'][number]['standing']> = {}
   freesAt: null,
   health: 70,
   readProblem: null as string | null,
+  basis: 'estimate' as 'estimate' | 'server',
+  server: null as AccountStanding['server'],
+  calibration: { fiveHourUsd: null, sevenDayUsd: null, samples: 0 },
+  login: 'logged_in' as AccountStanding['login'],
   ...over,
 })
 const account = (id: string, name: string, s = standing()) => ({

@@ -23,7 +23,7 @@ export const nodeFileSystem: FileSystem = {
   stat(path) {
     try {
       const s = statSync(path)
-      return { isDirectory: s.isDirectory(), uid: s.uid }
+      return { isDirectory: s.isDirectory(), uid: s.uid, size: s.size, mtimeMs: s.mtimeMs }
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, sep } from 'node:path'
 import { removeStaleTempFiles, writeFileAtomic } from '../system/atomicFile'
+import { pathHash } from '../system/pathHash'
 import { EntryTable } from './entryTable'
 import { LineReader, type LineHandler } from './lineReader'
 import { LineRecord, readTranscriptLine } from './transcriptLine'
@@ -206,14 +207,9 @@ export class AccountLedger {
     this.dirty = true
   }
 
-  /**
-   * The index's file: a 64-bit FNV-1a hash of the folder's path names it. Not node:crypto's sha256, which
-   * is slow to load for a short command; a name needs no secrecy, and the index checks whose it is on load.
-   */
+  /** The index's file, named by its folder's path (the index checks whose it is on load). */
   static indexPathFor(indexDir: string, configDir: string): string {
-    let hash = 0xcbf29ce484222325n
-    for (const byte of Buffer.from(configDir)) hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn
-    return join(indexDir, `${hash.toString(16).padStart(16, '0')}.idx`)
+    return join(indexDir, `${pathHash(configDir)}.idx`)
   }
 
   /** The folders the last walk listed (absolute, `projects/` first): what a live view watches. */

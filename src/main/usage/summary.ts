@@ -306,6 +306,7 @@ export function accountUsageOf(
     recentLimitHits: limits.filter((l) => l.time > now - WEEK_MS).length,
     blockBurnUsdPerHour: summary.current?.burnRateUsdPerHour ?? 0,
     readProblem: null,
+    server: null,
   }
 }
 

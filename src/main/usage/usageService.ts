@@ -1,6 +1,6 @@
-import { existsSync, watch, type FSWatcher } from 'node:fs'
+import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { PricingOverrides } from '../../shared/schemas/pricing'
 import { Emitter } from '../../shared/emitter'
 import type { AccountUsage, UsageSource } from '../engine/ports'
@@ -9,6 +9,8 @@ import { AccountLedger, type FileState } from './ledger'
 import { createPriceBook, type PriceBook } from './pricing'
 import { accountUsageOf, summarizeAt, totalsBetween, weekUnderBudgetAt } from './summary'
 import { watchTree, type TreeChange, type TreeWatcher } from './treeWatcher'
+import { learnCalibration, serverFiguresOf } from './serverFigures'
+import { readServerUsage, serverUsagePath, writeServerUsage } from './serverUsageFile'
 import type { Diagnostics, UsageSummary } from '../../shared/schemas/usage'
 
 export interface UsageAccount {
@@ -42,6 +44,11 @@ export interface UsageServiceOptions {
    * it lies. Without it, `prime` does nothing and every account is read on this thread.
    */
   readonly workerScript?: URL
+  /**
+   * Auth Pool's home, where Claude's own figures for each account are kept (`server-usage/`, written by
+   * `auth-pool statusline` and the usage endpoint's poller). Without it, accounts have no server figures.
+   */
+  readonly home?: string
 }
 
 export type { Diagnostics } from '../../shared/schemas/usage'
@@ -193,6 +200,44 @@ export function createUsageService(options: UsageServiceOptions) {
     return null
   }
 
+  /** Claude's figures for the account, learning its dollars per percent from observations not seen yet. */
+  function serverOf(account: UsageAccount, ledger: AccountLedger) {
+    if (!options.home) return null
+    let record = readServerUsage(options.home, account.configDir)
+    const calibration = learnCalibration(record, ledger.table, prices)
+    if (calibration)
+      try {
+        record = writeServerUsage(options.home, account.configDir, { calibration })
+      } catch {
+        record = { ...record, calibration: { ...record.calibration, ...calibration } } // learned again next time
+      }
+    return serverFiguresOf(record, ledger.table, prices, now())
+  }
+
+  let serverWatch: FSWatcher | undefined
+  /** Which account each server-usage file belongs to (by file name), for the accounts watched. */
+  let serverFiles = new Map<string, string>()
+  /**
+   * Claude's figures arrive in files other processes write (`auth-pool statusline` on every render, a
+   * command's poll): a change there is a change of the account's usage.
+   */
+  function watchServerUsage(accounts: readonly UsageAccount[]): void {
+    if (!options.home) return
+    serverFiles = new Map(accounts.map((a) => [basename(serverUsagePath(options.home!, a.configDir)), a.id]))
+    if (serverWatch) return
+    try {
+      const dir = join(options.home, 'server-usage')
+      mkdirSync(dir, { recursive: true, mode: 0o700 })
+      serverWatch = watch(dir, { persistent: false }, (_event, file) => {
+        const id = file && serverFiles.get(file)
+        if (id) didChangeUsage.fire(id)
+      })
+      serverWatch.on('error', () => serverWatch?.close())
+    } catch (error) {
+      if (!(error instanceof Error)) throw error // no watching here: the figures are read when asked for
+    }
+  }
+
   const source: UsageSource = {
     usageOf: (account) => {
       const entry = summaryEntryOf(account)
@@ -209,7 +254,7 @@ export function createUsageService(options: UsageServiceOptions) {
         underBudgetAt = entry.underBudget.at
       }
       const usage = accountUsageOf(entry.summary, ledger.limits, now(), underBudgetAt)
-      return { ...usage, readProblem: readProblemOf(ledger) }
+      return { ...usage, readProblem: readProblemOf(ledger), server: serverOf(account, ledger) }
     },
   }
 
@@ -323,6 +368,7 @@ export function createUsageService(options: UsageServiceOptions) {
      * milliseconds; a slow poll catches whatever the watcher misses (or everything, where there is none).
      */
     watch(accounts: readonly UsageAccount[]): void {
+      watchServerUsage(accounts)
       const keep = new Set(accounts.map((a) => a.configDir))
       for (const dir of [...watched.keys()]) if (!keep.has(dir)) unwatch(dir)
       for (const account of accounts) {
@@ -390,6 +436,8 @@ export function createUsageService(options: UsageServiceOptions) {
     },
     /** Stops watching everything and writes the indexes that changed. */
     close(): void {
+      serverWatch?.close()
+      serverWatch = undefined
       for (const dir of [...watched.keys()]) unwatch(dir)
       for (const dir of [...pendingSaves.keys()]) savePending(dir) // index writes still waiting
     },

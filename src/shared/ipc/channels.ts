@@ -13,6 +13,7 @@ export const CHANNELS = [
   'accounts:remove',
   'accounts:identity',
   'accounts:login',
+  'accounts:statusLine',
   'sessions:list',
   'sessions:end',
   'usage:get',

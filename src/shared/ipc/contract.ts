@@ -10,6 +10,7 @@ import {
 import { NotificationRecordSchema, RuleSchema } from '../schemas/rules'
 import { SessionSchema } from '../schemas/session'
 import { SettingsSchema } from '../schemas/settings'
+import { LoginStateSchema } from '../schemas/serverUsage'
 import { DiagnosticsSchema, TokensSchema, UsageSummarySchema } from '../schemas/usage'
 import type { Channel, EventName } from './channels'
 
@@ -54,7 +55,17 @@ export const CONTRACT = {
   },
   'accounts:identity': {
     input: z.object({ account: AccountRef }).strict(),
-    output: LoginIdentitySchema.extend({ loggedIn: z.boolean() }),
+    output: LoginIdentitySchema.extend({
+      loggedIn: z.boolean(),
+      login: LoginStateSchema,
+      /** Whether the account's settings.json runs Auth Pool's status line. */
+      statusLine: z.boolean(),
+    }),
+  },
+  /** Auth Pool's status line in the account's settings.json, on or off (off puts the user's own back). */
+  'accounts:statusLine': {
+    input: z.object({ account: AccountRef, on: z.boolean() }).strict(),
+    output: z.object({ on: z.boolean(), message: z.string() }),
   },
   'accounts:login': {
     input: z.object({ account: AccountRef }).strict(),

@@ -37,7 +37,7 @@ export const PathInputSchema = z
 export const AccountSchema = z.object({
   id: z.uuid(),
   name: AccountNameSchema,
-  /** Absolute, symlink-free path of the account's CLAUDE_CONFIG_DIR. */
+  /** Absolute, normalized path of the account's CLAUDE_CONFIG_DIR, as the user spelled it (symlinks kept). */
   configDir: z.string().regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, { error: 'must be an absolute path' }),
   plan: PlanSchema,
   /** User overrides; when absent the plan default from settings applies. */

@@ -2,8 +2,10 @@ import { z } from 'zod'
 import { AccountSchema, IsoTimeSchema } from './account'
 import { SessionSchema } from './session'
 import { RecoverySchema, SchedulerStateSchema } from './state'
+import { CalibrationViewSchema, LoginStateSchema, ServerStandingSchema } from './serverUsage'
 
-export const AccountStatusSchema = z.enum(['available', 'near_limit', 'limited', 'disabled'])
+/** `logged_out`: Claude Code has no usable login there, so nothing is started on it automatically. */
+export const AccountStatusSchema = z.enum(['available', 'near_limit', 'limited', 'disabled', 'logged_out'])
 export type AccountStatus = z.infer<typeof AccountStatusSchema>
 
 /** Where an account stands now: budgets, spend, availability and health. */
@@ -32,6 +34,16 @@ export const AccountStandingSchema = z.object({
   health: z.number().min(0).max(100),
   /** What of its transcripts could not be read (the path and what to do): its figures may be short. */
   readProblem: z.string().nullable().default(null),
+  /**
+   * What the ratios, health and limits come from: Claude's own percentages (`server`, while fresh) or
+   * this machine's transcripts priced against a budget (`estimate`).
+   */
+  basis: z.enum(['server', 'estimate']),
+  /** Claude's own figures, fresh or not, or null when none were ever seen. */
+  server: ServerStandingSchema.nullable(),
+  /** This machine's transcript dollars per window, learned from Claude's percentages. */
+  calibration: CalibrationViewSchema,
+  login: LoginStateSchema,
 })
 export type AccountStanding = z.infer<typeof AccountStandingSchema>
 

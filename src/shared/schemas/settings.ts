@@ -16,6 +16,25 @@ export const DEFAULT_PLAN_BUDGETS = {
   max20: { blockUsd: 160, weekUsd: 1000 },
 } as const satisfies Record<'pro' | 'max5' | 'max20', PlanBudget>
 
+export const ServerUsageSettingsSchema = z.object({
+  /** Whether Auth Pool asks Anthropic's usage endpoint at all (off: the status line and local estimates only). */
+  contactAnthropic: z.boolean(),
+  /** At most one request per account this often. */
+  pollMinutes: z
+    .number()
+    .int()
+    .min(2, { error: 'must be at least 2 minutes' })
+    .max(24 * 60),
+  /** How long an observation decides before the local estimate takes over again. */
+  freshMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
+})
+export type ServerUsageSettings = z.infer<typeof ServerUsageSettingsSchema>
+export const DEFAULT_SERVER_USAGE: ServerUsageSettings = { contactAnthropic: true, pollMinutes: 5, freshMinutes: 10 }
+
 export const SettingsSchema = z.object({
   planBudgets: z.object({ pro: PlanBudgetSchema, max5: PlanBudgetSchema, max20: PlanBudgetSchema }),
   /** Scheduler period. */
@@ -35,6 +54,8 @@ export const SettingsSchema = z.object({
   /** Price overrides; added after version 1 shipped, hence the default for older files. */
   pricing: PricingOverridesSchema.default({}),
   terminalCommand: z.string().nullable(),
+  /** Claude's own figures; added after version 1 shipped, hence the default for older files. */
+  serverUsage: ServerUsageSettingsSchema.default(DEFAULT_SERVER_USAGE),
 })
 export type Settings = z.infer<typeof SettingsSchema>
 
@@ -48,4 +69,5 @@ export const DEFAULT_SETTINGS: Settings = {
   claudePath: null,
   terminalCommand: null,
   pricing: {},
+  serverUsage: DEFAULT_SERVER_USAGE,
 }
