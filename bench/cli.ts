@@ -38,6 +38,32 @@ for (const name of ['work', 'personal', 'spare']) {
 }
 cli('usage') // the first run builds the usage indexes; the figures below are of later runs, as in daily use
 
+// `auth-pool statusline` as Claude Code runs it on every render: the JSON it passes (as the real CLI
+// writes it, trimmed) on stdin, CLAUDE_CONFIG_DIR set. Once alone, once running the user's own line too.
+const render = JSON.stringify({
+  session_id: 'bench',
+  transcript_path: join(root, 'work', 'projects', '-home-dev-project', 'session-1.jsonl'),
+  cwd: root,
+  model: { id: 'claude-sonnet-5-5', display_name: 'Sonnet 5.5' },
+  cost: { total_cost_usd: 0.42, total_duration_ms: 6507 },
+  rate_limits: {
+    five_hour: { used_percentage: 42, resets_at: Math.floor(Date.now() / 1000) + 7200 },
+    seven_day: { used_percentage: 18, resets_at: Math.floor(Date.now() / 1000) + 86_400 },
+  },
+})
+const statusline = (account: string) =>
+  execFileSync(process.execPath, [CLI, 'statusline'], {
+    env: { ...env, CLAUDE_CONFIG_DIR: join(root, account) },
+    input: render,
+    encoding: 'utf8',
+  })
+writeFileSync(
+  join(root, 'personal', 'settings.json'),
+  JSON.stringify({ statusLine: { type: 'command', command: 'echo mine' } }),
+)
+cli('accounts', 'set', 'work', '--statusline', 'on')
+cli('accounts', 'set', 'personal', '--statusline', 'on')
+
 const commands: Record<string, () => void> = {
   'node -e 0 (the floor)': () => execFileSync(process.execPath, ['-e', '0']),
   'claude --version (directly)': () => execFileSync(CLAUDE, ['--version'], { env }),
@@ -49,6 +75,8 @@ const commands: Record<string, () => void> = {
     cli('release', session.id)
   },
   'auth-pool usage --json': () => cli('usage', '--json'),
+  'auth-pool statusline (a render)': () => statusline('work'),
+  'auth-pool statusline + your own line': () => statusline('personal'),
 }
 const times = new Map<string, number[]>(Object.keys(commands).map((k) => [k, []]))
 // Interleaved, so a slow phase of this VM lands on every command alike.

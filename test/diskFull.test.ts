@@ -11,6 +11,7 @@ import { StoreIoError } from '../src/main/store/errors'
 import { CLI, ROOT, runCli } from './helpers/processes'
 import { appendLines, assistantLine } from './helpers/transcripts'
 import { tempDir } from './helpers/tempDir'
+import { writeLogin } from './helpers/accounts'
 
 const WRITER = join(ROOT, 'test', 'helpers', 'limitedWriter.ts')
 
@@ -77,6 +78,7 @@ describe.skipIf(process.platform === 'win32')('a write that does not fit (a full
     const root = tempDir()
     const home = join(root, 'home')
     mkdirSync(join(root, 'a'))
+    writeLogin(join(root, 'a'))
     const env = { ...process.env, AUTH_POOL_HOME: home, HOME: root }
     expect((await runCli(['accounts', 'add', '--name', 'a', '--config-dir', join(root, 'a')], env)).code).toBe(0)
     const before = readFileSync(join(home, 'state.json'), 'utf8')

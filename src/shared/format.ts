@@ -55,3 +55,52 @@ export function limitWarning(account: {
 }
 
 export const percent = (ratio: number): string => `${Math.round(ratio * 100)}%`
+
+/** A span of time for a person: "42 min", "2 h 10 min", "3 d 4 h". */
+export function span(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000))
+  if (minutes < 60) return `${minutes} min`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 48) return `${hours} h ${minutes % 60} min`
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`
+}
+
+/** How long ago something was observed: "just now", "3 min ago", "2 h 5 min ago". */
+export const ago = (iso: string, now: number = Date.now()): string =>
+  now - Date.parse(iso) < 60_000 ? 'just now' : `${span(now - Date.parse(iso))} ago`
+
+interface ServerWindowLike {
+  readonly percent: number
+  readonly resetsAt: string | null
+}
+
+/**
+ * Claude's own figures in one line: "5h 42% (resets in 2 h 10 min) · week 18% · Opus week 80% · as of
+ * 3 min ago", with "stale" when the local estimate decides instead; null without any.
+ */
+export function serverSummary(
+  server: {
+    readonly fiveHour: ServerWindowLike | null
+    readonly sevenDay: ServerWindowLike | null
+    readonly sevenDayOpus: ServerWindowLike | null
+    readonly sevenDaySonnet: ServerWindowLike | null
+    readonly observedAt: string | null
+    readonly stale: boolean
+  } | null,
+  now: number = Date.now(),
+): string | null {
+  if (!server?.observedAt) return null
+  const part = (label: string, w: ServerWindowLike | null, resets = false) =>
+    w
+      ? `${label} ${Math.round(w.percent)}%${resets && w.resetsAt ? ` (resets in ${span(Date.parse(w.resetsAt) - now)})` : ''}`
+      : null
+  return [
+    part('5h', server.fiveHour, true),
+    part('week', server.sevenDay),
+    part('Opus week', server.sevenDayOpus),
+    part('Sonnet week', server.sevenDaySonnet),
+    `${server.stale ? 'stale, ' : ''}as of ${ago(server.observedAt, now)}`,
+  ]
+    .filter((p) => p !== null)
+    .join(' · ')
+}

@@ -3,7 +3,7 @@ import type { Session } from '../../shared/schemas/session'
 import type { DeepReadonly } from '../../shared/readonly'
 
 import { NO_ACCOUNTS_YET } from '../../shared/errors'
-import { clockTime as time, percent as pct } from '../../shared/format'
+import { clockTime as time, money, percent as pct, serverSummary } from '../../shared/format'
 
 export function accountLine(a: AccountView): string {
   const s = a.standing
@@ -13,10 +13,22 @@ export function accountLine(a: AccountView): string {
       : 'available'
     : s.status === 'disabled'
       ? 'disabled'
-      : `limited until ${time(s.freesAt)}`
+      : s.status === 'logged_out'
+        ? `${s.reason}: auth-pool login ${a.name}`
+        : `limited until ${time(s.freesAt)}`
   const runsOut = s.blockRunsOutAt ? ` (runs out ${time(s.blockRunsOutAt)})` : ''
-  const problem = s.readProblem ? `\n      ⚠ ${s.readProblem}` : ''
-  return `${a.name} (${a.plan}) — 5h ${pct(s.blockRatio)}${runsOut} · week ${pct(s.weekRatio)} · health ${s.health} · ${state} · ${a.configDir}${problem}`
+  // Where the percentages come from: Claude's own while fresh, else this machine's estimate.
+  const basis = s.basis === 'server' ? 'Claude' : 'estimate'
+  const details = [
+    ...(s.server ? [`Claude: ${serverSummary(s.server) ?? 'no figures yet'}`] : []),
+    ...(s.server?.problem ? [`Claude's figures: ${s.server.problem}`] : []),
+    ...(s.calibration.fiveHourUsd ? [`≈ ${money(s.calibration.fiveHourUsd)} per 5-hour window on this account`] : []),
+    ...(s.readProblem ? [`⚠ ${s.readProblem}`] : []),
+  ]
+  return (
+    `${a.name} (${a.plan}) — 5h ${pct(s.blockRatio)}${runsOut} · week ${pct(s.weekRatio)} (${basis}) · health ${s.health} · ${state} · ${a.configDir}` +
+    details.map((d) => `\n      ${d}`).join('')
+  )
 }
 
 /** A session: Claude Code's conversation id first (what `claude --resume` takes), then where and when. */

@@ -1,4 +1,4 @@
-import { clockTime, money } from '../../shared/format'
+import { clockTime, money, serverSummary } from '../../shared/format'
 import { NO_ACCOUNTS_YET } from '../../shared/errors'
 import { findAccount } from '../engine/accounts'
 import type { CliContext } from './commands'
@@ -27,6 +27,9 @@ export async function usageReport(context: CliContext, filter: { account?: strin
         limitedUntil: summary.limitedUntil,
         limitHits: summary.limitHits,
         standing: account.standing,
+        /** Claude's own figures (status line, usage endpoint), or null when none were seen. */
+        server: account.standing.server,
+        calibration: account.standing.calibration,
         diagnostics: context.usage.diagnostics(account),
       }
     }),
@@ -38,8 +41,11 @@ export function usageTable(report: Awaited<ReturnType<typeof usageReport>>): str
   return report.accounts
     .map((a) => {
       const s = a.standing
+      // Of a budget, when the estimate decides; of Claude's limit, as Claude says, while its figures are fresh.
+      const share = (ratio: number, budgetUsd: number, server: boolean) =>
+        server ? `(${Math.round(ratio * 100)}% by Claude)` : `of ${money(budgetUsd)} (${Math.round(ratio * 100)}%)`
       const current = a.current
-        ? `5h block ${money(a.current.costUsd)} of ${money(s.blockBudgetUsd)} (${Math.round(s.blockRatio * 100)}%), ends ${clockTime(a.current.end)}, ` +
+        ? `5h block ${money(a.current.costUsd)} ${share(s.blockRatio, s.blockBudgetUsd, !!s.server?.fiveHour && !s.server.stale)}, ends ${clockTime(a.current.end)}, ` +
           (a.current.burnRateUsdPerHour > 0
             ? `burn ${money(a.current.burnRateUsdPerHour)}/h` +
               (s.blockRunsOutAt ? `, runs out ${clockTime(s.blockRunsOutAt)}` : ', lasts until it ends')
@@ -48,7 +54,7 @@ export function usageTable(report: Awaited<ReturnType<typeof usageReport>>): str
       const skipped = a.diagnostics.skippedLines.reduce((n, f) => n + f.invalid + f.oversized, 0)
       const estimated = [...new Set(a.blocks.filter((b) => b.estimated).flatMap((b) => b.models))]
       return [
-        `${a.name}: ${current}; week ${money(a.week.costUsd)} of ${money(s.weeklyBudgetUsd)} (${Math.round(s.weekRatio * 100)}%)` +
+        `${a.name}: ${current}; week ${money(a.week.costUsd)} ${share(s.weekRatio, s.weeklyBudgetUsd, !!s.server?.sevenDay && !s.server.stale)}` +
           (a.limitedUntil ? `; limited until ${clockTime(a.limitedUntil)}` : ''),
         ...(estimated.length
           ? [
@@ -56,6 +62,13 @@ export function usageTable(report: Awaited<ReturnType<typeof usageReport>>): str
             ]
           : []),
         `  ${count(a.blocks.length, 'block')}, ${count(a.diagnostics.files, 'transcript file')}${skipped ? `, ${count(skipped, 'line')} skipped` : ''}`,
+        ...(a.server ? [`  Claude: ${serverSummary(a.server) ?? 'no figures yet'}`] : []),
+        ...(a.server?.problem ? [`  Claude's figures: ${a.server.problem}`] : []),
+        ...(a.calibration.fiveHourUsd
+          ? [
+              `  ≈ ${money(a.calibration.fiveHourUsd)} per 5-hour window on this account (learned from Claude's figures)`,
+            ]
+          : []),
         ...(s.readProblem ? [`  ⚠ ${s.readProblem}`] : []),
       ].join('\n')
     })

@@ -10,8 +10,10 @@ const CredentialsSchema = z.object({
   claudeAiOauth: z.object({ accessToken: z.string().min(1), expiresAt: z.number().finite().optional() }).loose(),
 })
 
-export type AccessToken =
-  { readonly token: string; readonly expiresAt: number | null } | { readonly token: null; readonly problem: string }
+export interface AccessToken {
+  readonly token: string
+  readonly expiresAt: number | null
+}
 
 export interface TokenSources {
   readonly platform: NodeJS.Platform
@@ -54,36 +56,31 @@ function macKeychain(service: string, user: string): string | undefined {
   }
 }
 
-/** Parses credentials JSON without letting the token into any message. */
-function parseCredentials(text: string | undefined, where: string): AccessToken {
-  if (text === undefined) return { token: null, problem: `no Claude login in ${where}` }
+/** The token in credentials JSON, or null when there is none (or the text is not credentials). */
+function parseCredentials(text: string | undefined): AccessToken | null {
+  if (text === undefined) return null
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch {
-    return { token: null, problem: `${where} is not valid JSON` }
+    return null
   }
-  const parsed = CredentialsSchema.safeParse(json)
-  if (!parsed.success) return { token: null, problem: `${where} holds no Claude login token` }
-  return { token: parsed.data.claudeAiOauth.accessToken, expiresAt: parsed.data.claudeAiOauth.expiresAt ?? null }
+  const oauth = CredentialsSchema.safeParse(json).data?.claudeAiOauth
+  return oauth ? { token: oauth.accessToken, expiresAt: oauth.expiresAt ?? null } : null
 }
 
 /** The account's access token, from the Keychain on macOS (else) `<configDir>/.credentials.json`. */
-export function readAccessToken(configDir: string, sources: TokenSources): AccessToken {
+export function readAccessToken(configDir: string, sources: TokenSources): AccessToken | null {
   if (sources.platform === 'darwin') {
     const service = keychainService(configDir, configDir === join(sources.homedir, '.claude'))
     // The account name Claude Code files it under: $USER when it is a plain name (as Claude Code checks).
     const user = sources.user && /^[a-zA-Z0-9._-]+$/.test(sources.user) ? sources.user : 'claude-code-user'
     const secret = (sources.readKeychain ?? macKeychain)(service, user)
-    if (secret !== undefined) return parseCredentials(secret, `the Keychain entry "${service}"`)
+    if (secret !== undefined) return parseCredentials(secret)
   }
-  const path = join(configDir, '.credentials.json')
-  let text: string | undefined
   try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code !== 'ENOENT') return { token: null, problem: `${path} cannot be read (${code})` }
+    return parseCredentials(readFileSync(join(configDir, '.credentials.json'), 'utf8'))
+  } catch {
+    return null // none, or not readable by this user: no token to ask with
   }
-  return parseCredentials(text, path)
 }

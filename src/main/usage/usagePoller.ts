@@ -53,7 +53,7 @@ export interface PollerOptions {
   readonly fetch?: typeof fetch
 }
 
-export type PollOutcome = 'updated' | 'failed' | 'not due' | 'off'
+export type PollOutcome = 'updated' | 'failed' | 'not due' | 'off' | 'no token'
 
 /** `retry-after` as milliseconds from now (seconds, or an HTTP date), or 0. */
 function retryAfterMs(value: string | null, now: number): number {
@@ -99,8 +99,8 @@ export function createUsagePoller(options: PollerOptions) {
       })
 
     const credentials = readAccessToken(configDir, options.tokens)
-    if (credentials.token === null)
-      return settle('failed', { nextAllowedAt: t + intervalMs, failures, lastError: credentials.problem })
+    // No token, nothing asked: the account's login state says why (no login, or none readable here).
+    if (credentials === null) return 'no token'
     if (credentials.expiresAt !== null && credentials.expiresAt <= t)
       return settle('failed', {
         nextAllowedAt: t + intervalMs,
