@@ -1,8 +1,9 @@
 import { expect, test, type Page } from '@playwright/test'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { appendLines, assistantLine, subscriptionLimitLine } from '../test/helpers/transcripts'
 import { ARTIFACTS, startBridge, watchForErrors, type Bridge } from './bridge/harness'
+import { writeServerUsage } from '../src/main/usage/serverUsageFile'
 
 let bridge: Bridge
 let checkErrors: () => void
@@ -165,4 +166,60 @@ test('a limited account is shown as limited with its reset time', async ({ page 
   // The limit raised a notification, shown in the history.
   await tab(page, 'Rules & notifications').click()
   await expect(page.getByRole('table')).toContainText('capped reached its limit')
+})
+
+test("cards show Claude's own figures with their age, the estimate beside them, and the status line switch", async ({
+  page,
+}) => {
+  const work = join(bridge.root, 'claude-work')
+  const fresh = join(bridge.root, 'claude-new')
+  for (const d of [work, fresh]) mkdirSync(d)
+  await addAccount(page, 'work', work)
+  // An account no one has logged in to yet: never what Auto picks, and it says what to do.
+  await tab(page, 'Accounts').click()
+  const form = page.getByRole('form', { name: 'Add an account' })
+  await form.getByLabel('Name').fill('new')
+  await form.getByLabel('Config directory').fill(fresh)
+  await form.getByRole('button', { name: 'Add account' }).click()
+  await expect(form.getByRole('status')).toHaveText('Added new.')
+  await tab(page, 'Overview').click()
+  await expect(page.getByTestId('summary')).toContainText('1 of 2 accounts available')
+  await expect(page.getByTestId('summary')).toContainText('Auto would pick work')
+  const newCard = page.getByTestId('account-new')
+  await expect(newCard.getByTestId('status')).toHaveText('not logged in')
+  await expect(newCard).toContainText('log in with auth-pool login new')
+
+  // What Claude Code's status line passes arrives in the account's file; the card follows it live.
+  const now = Date.now()
+  writeServerUsage(bridge.home, work, {
+    windows: {
+      fiveHour: { percent: 64, resetsAt: now + 90 * 60_000, observedAt: now - 3 * 60_000, source: 'statusline' },
+      sevenDay: { percent: 22, resetsAt: now + 3 * 86_400_000, observedAt: now - 3 * 60_000, source: 'statusline' },
+      sevenDayOpus: { percent: 71, resetsAt: now + 3 * 86_400_000, observedAt: now - 3 * 60_000, source: 'endpoint' },
+    },
+  })
+  const card = page.getByTestId('account-work')
+  await expect(card.getByRole('meter', { name: '5-hour window' })).toHaveAttribute('aria-valuenow', '64', {
+    timeout: 5_000,
+  })
+  await expect(card).toContainText('Claude · as of 3 min ago · resets in 1 h 30 min')
+  await expect(card).toContainText("This machine's estimate: $0.00 of $40.00")
+  await expect(card.getByRole('meter', { name: 'Week', exact: true })).toHaveAttribute('aria-valuenow', '22')
+  await expect(card.getByRole('meter', { name: 'Opus, week' })).toHaveAttribute('aria-valuenow', '71')
+
+  // The switch puts Auth Pool's status line in the account's settings.json, and takes it out again.
+  const settings = join(work, 'settings.json')
+  writeFileSync(settings, '{ "model": "opus" }\n')
+  const live = card.getByLabel('Live figures from Claude Code’s status line')
+  await expect(live).not.toBeChecked()
+  await live.check()
+  await expect(live).toBeChecked()
+  expect(JSON.parse(readFileSync(settings, 'utf8'))).toMatchObject({
+    model: 'opus',
+    statusLine: { type: 'command', command: expect.stringMatching(/auth-pool' statusline$/) },
+  })
+  await shot(page, 'overview-claude-figures')
+  await live.uncheck()
+  await expect(live).not.toBeChecked()
+  expect(readFileSync(settings, 'utf8')).toBe('{ "model": "opus" }\n')
 })

@@ -98,7 +98,7 @@ describe('tray menu', () => {
       '1 of 3 accounts available · next reset 14:00',
       '—',
       'Auto (best available) (now work-max)',
-      'work-max — 5h 42% · week 63% · resets 14:00',
+      'work-max — 5h ≈42% · week ≈63% · resets 14:00 (estimate)',
       'personal — limited until 15:00 (5-hour budget used)',
       'old — disabled',
       '—',
@@ -118,8 +118,51 @@ describe('tray menu', () => {
       standing: { ...runningOut.accounts[0]!.standing, blockRunsOutAt: '2026-11-27T13:10:00.000Z' },
     }
     expect(labels(buildTrayMenu({ status: runningOut, paused: false, time }))[3]).toBe(
-      'work-max — 5h 42% · week 63% · runs out 13:10',
+      'work-max — 5h ≈42% · week ≈63% · runs out 13:10 (estimate)',
     )
+  })
+
+  it("labels an account by Claude's own percentages while they are fresh, and says when it cannot run", () => {
+    const withServer = status()
+    const server = {
+      fiveHour: {
+        percent: 55,
+        reportedPercent: 55,
+        resetsAt: '2026-11-27T14:00:00.000Z',
+        observedAt: '2026-11-27T11:28:00.000Z',
+        source: 'statusline' as const,
+      },
+      sevenDay: {
+        percent: 21,
+        reportedPercent: 21,
+        resetsAt: null,
+        observedAt: '2026-11-27T11:28:00.000Z',
+        source: 'statusline' as const,
+      },
+      sevenDayOpus: null,
+      sevenDaySonnet: null,
+      observedAt: '2026-11-27T11:28:00.000Z',
+      stale: false,
+      problem: null,
+    }
+    withServer.accounts[0] = {
+      ...withServer.accounts[0]!,
+      standing: { ...withServer.accounts[0]!.standing, basis: 'server', blockRatio: 0.55, weekRatio: 0.21, server },
+    }
+    withServer.accounts[2] = account(
+      OFF,
+      'new',
+      standing({
+        status: 'logged_out',
+        available: false,
+        reason: 'not logged in to Claude',
+        login: 'logged_out',
+        health: 0,
+      }),
+    )
+    const shown = labels(buildTrayMenu({ status: withServer, paused: false, time }))
+    expect(shown[3]).toBe('work-max — 5h 55% · week 21% · resets 14:00')
+    expect(shown[5]).toBe('new — not logged in to Claude')
   })
 
   it('checks Auto or the picked account, disables disabled accounts, and carries commands', () => {

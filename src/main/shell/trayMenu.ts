@@ -31,9 +31,14 @@ export interface TrayState {
   readonly time: (iso: string) => string
 }
 
+/**
+ * An account's line: its 5-hour and weekly share as Claude reports them (`5h 42%`), or this machine's
+ * estimate said as one (`5h ≈10% … (estimate)`) when Claude's figures are missing or stale.
+ */
 export function accountLabel(account: AccountView, time: (iso: string) => string): string {
   const s = account.standing
   if (s.status === 'disabled') return `${account.name} — disabled`
+  if (s.status === 'logged_out') return `${account.name} — ${s.reason}`
   if (s.status === 'limited')
     return `${account.name} — limited until ${s.freesAt ? time(s.freesAt) : 'unknown'} (${s.reason})`
   // The budget running out before the block resets is the time that matters.
@@ -43,7 +48,9 @@ export function accountLabel(account: AccountView, time: (iso: string) => string
       ? ` · resets ${time(s.blockEndsAt)}`
       : ''
   const near = s.status === 'near_limit' ? ' ⚠' : ''
-  return `${account.name} — 5h ${pct(s.blockRatio)} · week ${pct(s.weekRatio)}${when}${near}`
+  const estimate = s.basis === 'estimate'
+  const share = (ratio: number) => `${estimate ? '≈' : ''}${pct(ratio)}`
+  return `${account.name} — 5h ${share(s.blockRatio)} · week ${share(s.weekRatio)}${when}${estimate ? ' (estimate)' : ''}${near}`
 }
 
 export function headerLabel(status: PoolStatus, time: (iso: string) => string): string {

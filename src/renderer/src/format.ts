@@ -1,19 +1,14 @@
-import { clockTime } from '../../shared/format'
+import { clockTime, span } from '../../shared/format'
 
-export { money, percent } from '../../shared/format'
+export { ago, money, percent } from '../../shared/format'
 
 /** Times in the user's local time zone. */
 export const clock = (iso: string | null | undefined) => clockTime(iso)
 export const dateTime = (iso: string | null | undefined) =>
   iso ? new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }) : '—'
 
-export function duration(ms: number): string {
-  if (!(ms > 0)) return '0 min'
-  const minutes = Math.round(ms / 60_000)
-  if (minutes < 60) return `${minutes} min`
-  const hours = Math.floor(minutes / 60)
-  return `${hours} h ${minutes % 60} min`
-}
+/** A span of time: "42 min", "2 h 10 min", "3 d 4 h" (the same words as the command line). */
+export const duration = (ms: number) => span(ms)
 
 /** A count with its noun: "1 session", "3 sessions". */
 export const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`

@@ -1,7 +1,7 @@
 import { percent } from '../format'
 
 /** A budget meter; the tick shows how far through its window the block is. */
-export function Gauge(props: { label: string; ratio: number; progress?: number; detail: string }) {
+export function Gauge(props: { label: string; ratio: number; progress?: number; detail: string; secondary?: string }) {
   const shown = Math.min(1, Math.max(0, props.ratio))
   const level = props.ratio >= 1 ? 'over' : props.ratio >= 0.9 ? 'high' : props.ratio >= 0.75 ? 'warn' : 'ok'
   return (
@@ -29,6 +29,7 @@ export function Gauge(props: { label: string; ratio: number; progress?: number; 
         )}
       </div>
       <div className="gauge-detail">{props.detail}</div>
+      {props.secondary && <div className="gauge-detail secondary">{props.secondary}</div>}
     </div>
   )
 }
