@@ -63,8 +63,12 @@ export function evaluateRulesInDraft(draft: StateDraft, ctx: RuleContext): Notif
       const usage = ctx.usage.get(account.id)
       if (!standing || !usage || !account.enabled) continue
       const ratio = window === '5h' ? standing.blockRatio : standing.weekRatio
-      // A 5-hour key carries its block, so a new block re-arms; the rolling week re-arms when usage falls back.
-      const windowId = window === '5h' ? usage.blockStartedAt?.toISOString() : 'rolling'
+      // A 5-hour key carries its window (when it resets, to the minute: Claude's figures come from two
+      // sources that round differently), so a new window re-arms; the rolling week re-arms when usage
+      // falls back. A window Claude reports counts even without a transcript on this machine.
+      const windowEnd = window === '5h' ? (standing.blockEndsAt ?? null) : null
+      const windowId =
+        window === '5h' ? (windowEnd ? String(Math.round(Date.parse(windowEnd) / 60_000)) : undefined) : 'rolling'
       if (!windowId) continue
       const crossed: (typeof thresholds)[number][] = []
       for (const rule of thresholds) {
@@ -86,7 +90,7 @@ export function evaluateRulesInDraft(draft: StateDraft, ctx: RuleContext): Notif
         ruleId: top.id,
         accountId: account.id,
         title: `${account.name} at ${top.percent}% of its ${windowName}`,
-        body: `${Math.floor(ratio * 100)}% used ($${(window === '5h' ? standing.blockCostUsd : standing.weekCostUsd).toFixed(2)}), ${resets} — ${instead(account.id)}`,
+        body: `${Math.floor(ratio * 100)}% used (${standing.basis === 'server' ? "Claude's figure" : `estimate, $${(window === '5h' ? standing.blockCostUsd : standing.weekCostUsd).toFixed(2)}`}), ${resets} — ${instead(account.id)}`,
         suggestedAccountId: alternative(account.id)?.id ?? null,
       })
     }

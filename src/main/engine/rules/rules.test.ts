@@ -42,9 +42,36 @@ describe('usage thresholds', () => {
       raised.push(...(await engine.evaluateRules()))
     }
     expect(titles(raised)).toEqual(['work-max at 75% of its 5-hour window', 'work-max at 90% of its 5-hour window'])
-    expect(raised[1]!.body).toMatch(/95% used \(\$38\.00\), resets [\d:]+( [AP]M)? — new sessions go to personal/)
+    expect(raised[1]!.body).toMatch(
+      /95% used \(estimate, \$38\.00\), resets [\d:]+( [AP]M)? — new sessions go to personal/,
+    )
     expect(notifications.map((n) => n.title)).toEqual(titles(raised))
     expect(await engine.evaluateRules()).toEqual([])
+  })
+
+  it("notifies on Claude's own figures, with no transcript on this machine, once per window", async () => {
+    const { engine, work, usage, clock } = await pool()
+    await engine.evaluateRules()
+    const now = clock.now().getTime()
+    // Claude's figures from two sources: the status line (epoch seconds) and the endpoint (ms): same window.
+    const observe = (percent: number, resetsAt: number) =>
+      usage.set(work.id, {
+        server: {
+          windows: { fiveHour: { percent, resetsAt, observedAt: now, source: 'statusline' } },
+          calibration: {},
+          problem: null,
+          costSinceUsd: {},
+        },
+      })
+    observe(80, now + 2 * HOUR)
+    const raised = await engine.evaluateRules()
+    expect(titles(raised)).toEqual(['work-max at 75% of its 5-hour window'])
+    expect(raised[0]!.body).toMatch(/^80% used \(Claude's figure\), resets /)
+    observe(81, now + 2 * HOUR + 400)
+    expect(await engine.evaluateRules()).toEqual([])
+    // The next window re-arms it.
+    observe(78, now + 7 * HOUR)
+    expect(titles(await engine.evaluateRules())).toEqual(['work-max at 75% of its 5-hour window'])
   })
 
   it('evaluates on every usage change without rewriting the state file while nothing crosses', async () => {

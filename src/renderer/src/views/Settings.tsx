@@ -245,7 +245,36 @@ export function Settings(props: { accounts: AccountView[] }) {
           />{' '}
           Pause rebalancing
         </label>
-        <h3>Expected cost per plan (USD)</h3>
+        <h3>Claude’s figures</h3>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={draft.serverUsage.contactAnthropic}
+            onChange={(e) =>
+              setDraft({ ...draft, serverUsage: { ...draft.serverUsage, contactAnthropic: e.target.checked } })
+            }
+          />{' '}
+          Ask Anthropic’s usage endpoint for each account’s percentages (with the account’s own login)
+        </label>
+        <div className="row">
+          <TextField
+            label="Ask at most every (minutes)"
+            error={errors['serverUsage.pollMinutes']}
+            value={String(draft.serverUsage.pollMinutes)}
+            onChange={(text) => setDraft({ ...draft, serverUsage: { ...draft.serverUsage, pollMinutes: num(text) } })}
+          />
+          <TextField
+            label="A figure decides for (minutes)"
+            error={errors['serverUsage.freshMinutes']}
+            value={String(draft.serverUsage.freshMinutes)}
+            onChange={(text) => setDraft({ ...draft, serverUsage: { ...draft.serverUsage, freshMinutes: num(text) } })}
+          />
+        </div>
+        <p className="hint">
+          Off, Auth Pool uses what Claude Code’s status line reports (turn it on per account on its card) and its own
+          estimates. Older figures are shown, but the estimate decides.
+        </p>
+        <h3>Expected cost per plan (USD, for estimates)</h3>
         {PLANS.map((plan) => (
           <div className="row" key={plan}>
             {PLAN_FIELDS.map(([key, what]) => (
