@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process'
+import { symlinkSync } from 'node:fs'
+import { join } from 'node:path'
 import { clockTime } from '../../shared/format'
 import { describe, expect, it } from 'vitest'
 import { ConflictError, NotFoundError, PoolExhaustedError, ValidationError } from '../../shared/errors'
 import { accountDir, testEngine } from '../../../test/helpers/enginePorts'
+import { tempDir } from '../../../test/helpers/tempDir'
 
 const exitedPid = () =>
   Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString())
@@ -43,6 +46,17 @@ describe('accounts', () => {
     const sameDir = await errorOf(engine.addAccount({ name: 'other', configDir: dir + '/' }))
     expect(sameDir).toBeInstanceOf(ConflictError)
     expect((await engine.listAccounts()).map((a) => a.name)).toEqual(['Work'])
+  })
+
+  it('keeps a directory as spelled (a symlink stays one) yet knows two spellings of one directory', async () => {
+    const { engine } = testEngine()
+    const dir = accountDir()
+    const link = join(tempDir('links-'), 'claude-work')
+    symlinkSync(dir, link)
+    expect((await engine.addAccount({ name: 'work', configDir: link })).configDir).toBe(link)
+    const again = await errorOf(engine.addAccount({ name: 'other', configDir: dir }))
+    expect(again).toBeInstanceOf(ConflictError)
+    expect(again.message).toBe(`account "work" already uses ${link} (${dir} leads there too)`)
   })
 
   it('updates and removes accounts; removing keeps nothing dangling', async () => {
