@@ -211,6 +211,11 @@ export async function runClaude(
     : undefined
   const claudeArgs = fresh && session ? ['--session-id', session.id, ...plan.claudeArgs] : plan.claudeArgs
   const child = spawnProcess(claude.path, [...claudeArgs], { cwd, env, stdio: 'inherit', shell: false })
+  // Listened for at once: a Claude Code that exits while its session is still being recorded (`--version`
+  // is done in 40 ms) must not leave the launcher waiting for an exit that already happened.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (c, s) => done({ code: c, signal: s })),
+  )
   const spawned = await new Promise<boolean>((done) => {
     child.once('spawn', () => done(true))
     child.once('error', () => done(false))
@@ -241,9 +246,7 @@ export async function runClaude(
       child.kill(signal)
     }),
   )
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.once('exit', (c, s) => done({ code: c, signal: s })),
-  )
+  const { code, signal } = await exited
   for (const off of unsubscribe) off()
   await record('the end of the session', 'the next reconcile ends it (`auth-pool reconcile`)', (id) =>
     engine.release(id, signal ? `signal ${signal}` : code === 0 ? 'exited' : `exit code ${code}`),
