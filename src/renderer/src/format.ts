@@ -2,10 +2,18 @@ import { clockTime, span } from '../../shared/format'
 
 export { ago, money, percent } from '../../shared/format'
 
-/** Times in the user's local time zone. */
+/**
+ * Times in the user's local time zone, in one format everywhere: "14:00", "14:00 yesterday",
+ * "14:00 on Tue", "14:00 on Dec 4" (as the tray and the command line say them).
+ */
 export const clock = (iso: string | null | undefined) => clockTime(iso)
-export const dateTime = (iso: string | null | undefined) =>
-  iso ? new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }) : '—'
+export const dateTime = clock
+
+/** A calendar day, from a time or a local date ("2026-12-04"): "Dec 4". */
+export function day(isoOrDate: string): string {
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(isoOrDate) ? new Date(`${isoOrDate}T12:00:00`) : new Date(isoOrDate)
+  return date.toLocaleDateString([], { month: 'short', day: 'numeric' })
+}
 
 /** A span of time: "42 min", "2 h 10 min", "3 d 4 h" (the same words as the command line). */
 export const duration = (ms: number) => span(ms)

@@ -1,13 +1,23 @@
-/** A hand-written SVG bar chart: a picture of the numbers (the table view has them exactly). */
+/** One bar: its parts stacked bottom-up (one per account), each with the series it belongs to. */
+export interface StackedBar {
+  readonly label: string
+  readonly parts: readonly { readonly series: number; readonly value: number }[]
+  readonly hint: string
+}
+
+/** A hand-written SVG stacked bar chart: a picture of the numbers (the table view has them exactly). */
 export function BarChart(props: {
   title: string
-  bars: { label: string; value: number; hint: string }[]
+  bars: readonly StackedBar[]
+  /** The series' names, in order: the legend (and each part's colour, `series-N`). */
+  series: readonly string[]
   format: (v: number) => string
 }) {
   const width = 640
   const height = 180
   const pad = { left: 48, bottom: 22, top: 10 }
-  const max = Math.max(1e-9, ...props.bars.map((b) => b.value))
+  const total = (bar: StackedBar) => bar.parts.reduce((n, p) => n + p.value, 0)
+  const max = Math.max(1e-9, ...props.bars.map(total))
   // At least 14 slots, so a few bars stay bar-shaped instead of filling the chart.
   const slot = (width - pad.left) / Math.max(14, props.bars.length)
   const scale = (v: number) => ((height - pad.bottom - pad.top) * v) / max
@@ -15,6 +25,15 @@ export function BarChart(props: {
   return (
     <figure className="chart">
       <figcaption>{props.title}</figcaption>
+      {props.series.length > 1 && (
+        <ul className="legend" aria-label="Accounts">
+          {props.series.map((name, i) => (
+            <li key={name}>
+              <span className={`swatch series-${i % 6}`} aria-hidden="true" /> {name}
+            </li>
+          ))}
+        </ul>
+      )}
       <svg
         viewBox={`0 0 ${width} ${height}`}
         role="img"
@@ -27,24 +46,33 @@ export function BarChart(props: {
         <text x={pad.left - 6} y={height - pad.bottom} className="tick" textAnchor="end">
           {props.format(0)}
         </text>
-        {props.bars.map((bar, i) => (
-          <g key={bar.label + i}>
-            <rect
-              x={pad.left + i * slot + slot * 0.15}
-              width={slot * 0.7}
-              y={height - pad.bottom - scale(bar.value)}
-              height={scale(bar.value)}
-              className="bar"
-            >
+        {props.bars.map((bar, i) => {
+          let base = height - pad.bottom
+          return (
+            <g key={bar.label + i}>
               <title>{bar.hint}</title>
-            </rect>
-            {i % every === 0 && (
-              <text x={pad.left + i * slot + slot / 2} y={height - 6} className="tick" textAnchor="middle">
-                {bar.label}
-              </text>
-            )}
-          </g>
-        ))}
+              {bar.parts.map((part) => {
+                const h = scale(part.value)
+                base -= h
+                return (
+                  <rect
+                    key={part.series}
+                    x={pad.left + i * slot + slot * 0.15}
+                    width={slot * 0.7}
+                    y={base}
+                    height={h}
+                    className={`bar series-${part.series % 6}`}
+                  />
+                )
+              })}
+              {i % every === 0 && (
+                <text x={pad.left + i * slot + slot / 2} y={height - 6} className="tick" textAnchor="middle">
+                  {bar.label}
+                </text>
+              )}
+            </g>
+          )
+        })}
       </svg>
     </figure>
   )

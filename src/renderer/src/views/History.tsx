@@ -1,101 +1,158 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import type { AccountView } from '../../../shared/schemas/pool'
-import { useChannel } from '../api'
-import { BarChart } from '../components/BarChart'
+import type { UsageSummary } from '../../../shared/schemas/usage'
+import { api, call } from '../api'
+import { BarChart, type StackedBar } from '../components/BarChart'
 import { TableHead } from '../components/TableHead'
-import { clock, money, tokens, totalTokens } from '../format'
+import { clock, day, money, tokens, totalTokens } from '../format'
 
+/** Every account's usage summary, reloaded when any account's usage changes. */
+function usePoolUsage(accounts: readonly AccountView[]): Map<string, UsageSummary> | undefined {
+  const [summaries, setSummaries] = useState<Map<string, UsageSummary>>()
+  const ids = accounts.map((a) => a.id).join(',')
+  useEffect(() => {
+    let latest = 0
+    const load = async () => {
+      const ticket = ++latest
+      const results = await Promise.all(
+        ids
+          .split(',')
+          .filter(Boolean)
+          .map((id) => call('usage:get', { account: id })),
+      )
+      if (ticket !== latest) return
+      setSummaries(new Map(results.flatMap((r, i) => (r.ok ? [[ids.split(',')[i]!, r.value.summary] as const] : []))))
+    }
+    void load()
+    return api().on('event:usageChanged', () => void load())
+  }, [ids])
+  return summaries
+}
+
+interface Row {
+  readonly key: string
+  readonly label: string
+  /** Under its bar: "Dec 5 9 AM", "Dec 5". */
+  readonly short: string
+  /** Cost per account, in the order of the pool's accounts. */
+  readonly costs: number[]
+  readonly entries: number
+  readonly tokens: number
+}
+
+/** Blocks of every account, by when they start (blocks of two accounts starting together share a bar). */
+function blockRows(accounts: readonly AccountView[], usage: Map<string, UsageSummary>): Row[] {
+  const rows = new Map<string, Row>()
+  accounts.forEach((a, i) => {
+    for (const b of usage.get(a.id)?.blocks ?? []) {
+      const row = rows.get(b.start) ?? {
+        key: b.start,
+        label: `${day(b.start)} ${clock(b.start)}–${clock(b.end)}${b.isActive ? ' (now)' : ''}`,
+        short: `${day(b.start)} ${new Date(b.start).toLocaleTimeString([], { hour: 'numeric' })}`,
+        costs: accounts.map(() => 0),
+        entries: 0,
+        tokens: 0,
+      }
+      row.costs[i]! += b.costUsd
+      rows.set(b.start, { ...row, entries: row.entries + b.entries, tokens: row.tokens + totalTokens(b.tokens) })
+    }
+  })
+  return [...rows.values()].sort((x, y) => (x.key < y.key ? -1 : 1)).slice(-30)
+}
+
+function dayRows(accounts: readonly AccountView[], usage: Map<string, UsageSummary>): Row[] {
+  const rows = new Map<string, Row>()
+  accounts.forEach((a, i) => {
+    for (const d of usage.get(a.id)?.daily ?? []) {
+      const row = rows.get(d.date) ?? {
+        key: d.date,
+        label: day(d.date),
+        short: day(d.date),
+        costs: accounts.map(() => 0),
+        entries: 0,
+        tokens: 0,
+      }
+      row.costs[i]! += d.costUsd
+      rows.set(d.date, { ...row, tokens: row.tokens + totalTokens(d.tokens) })
+    }
+  })
+  return [...rows.values()].sort((x, y) => (x.key < y.key ? -1 : 1)).slice(-28)
+}
+
+const sum = (xs: readonly number[]) => xs.reduce((n, x) => n + x, 0)
+
+function bars(rows: readonly Row[], accounts: readonly AccountView[]): StackedBar[] {
+  return rows.map((r) => ({
+    label: r.short,
+    parts: r.costs.map((value, series) => ({ series, value })),
+    hint: `${r.label}: ${money(sum(r.costs))} (${accounts.map((a, i) => `${a.name} ${money(r.costs[i]!)}`).join(', ')})`,
+  }))
+}
+
+function RowsTable(props: { caption: string; first: string; rows: readonly Row[]; accounts: readonly AccountView[] }) {
+  return (
+    <table>
+      <caption>{props.caption}</caption>
+      <TableHead
+        columns={[
+          props.first,
+          ...props.accounts.map((a) => ({ label: a.name, numeric: true })),
+          { label: 'Tokens', numeric: true },
+          { label: 'Total', numeric: true },
+        ]}
+      />
+      <tbody>
+        {props.rows.map((r) => (
+          <tr key={r.key}>
+            <td>{r.label}</td>
+            {r.costs.map((c, i) => (
+              <td className="num" key={props.accounts[i]!.id}>
+                {money(c)}
+              </td>
+            ))}
+            <td className="num">{tokens(r.tokens)}</td>
+            <td className="num">{money(sum(r.costs))}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+/** The whole pool's usage: every account stacked, per 5-hour block and per day. */
 export function History(props: { accounts: AccountView[] }) {
-  const [accountId, setAccountId] = useState(props.accounts[0]?.id ?? '')
   const [asTable, setAsTable] = useState(false)
-  const chosen = props.accounts.find((a) => a.id === accountId) ?? props.accounts[0]
-  if (!chosen) return <p>No accounts yet.</p>
+  const usage = usePoolUsage(props.accounts)
+  if (props.accounts.length === 0) return <p>No accounts yet.</p>
+  if (!usage) return <p>Loading…</p>
+  const blocks = blockRows(props.accounts, usage)
+  const days = dayRows(props.accounts, usage)
+  const names = props.accounts.map((a) => a.name)
   return (
     <section aria-labelledby="history-title">
       <h2 id="history-title">Usage history</h2>
       <div className="toolbar">
         <label>
-          Account{' '}
-          <select value={chosen.id} onChange={(e) => setAccountId(e.target.value)}>
-            {props.accounts.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
           <input type="checkbox" checked={asTable} onChange={(e) => setAsTable(e.target.checked)} /> Show as table
         </label>
+        <span className="hint">This machine’s transcripts, priced as Claude Code prices them.</span>
       </div>
-      <AccountHistory account={chosen} asTable={asTable} />
-    </section>
-  )
-}
-
-function AccountHistory(props: { account: AccountView; asTable: boolean }) {
-  const usage = useChannel('usage:get', { account: props.account.id }, ['event:usageChanged'])
-  const summary = usage.data?.summary
-  if (!summary) return <p>Loading…</p>
-  const blocks = summary.blocks.slice(-30)
-  const days = summary.daily.slice(-28)
-  if (props.asTable)
-    return (
-      <>
-        <table>
-          <caption>Cost per 5-hour block</caption>
-          <TableHead
-            columns={[
-              'Block',
-              { label: 'Entries', numeric: true },
-              { label: 'Tokens', numeric: true },
-              { label: 'Cost', numeric: true },
-            ]}
+      {asTable ? (
+        <>
+          <RowsTable caption="Cost per 5-hour block" first="Block" rows={blocks} accounts={props.accounts} />
+          <RowsTable caption="Cost per day" first="Day" rows={days} accounts={props.accounts} />
+        </>
+      ) : (
+        <div className="charts">
+          <BarChart
+            title="Cost per 5-hour block (last 30)"
+            format={money}
+            series={names}
+            bars={bars(blocks, props.accounts)}
           />
-          <tbody>
-            {blocks.map((b) => (
-              <tr key={b.start}>
-                <td>
-                  {new Date(b.start).toLocaleDateString()} {clock(b.start)}–{clock(b.end)}
-                  {b.isActive ? ' (now)' : ''}
-                </td>
-                <td className="num">{b.entries}</td>
-                <td className="num">{tokens(totalTokens(b.tokens))}</td>
-                <td className="num">{money(b.costUsd)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <table>
-          <caption>Cost per day</caption>
-          <TableHead columns={['Day', { label: 'Cost', numeric: true }]} />
-          <tbody>
-            {days.map((d) => (
-              <tr key={d.date}>
-                <td>{d.date}</td>
-                <td className="num">{money(d.costUsd)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </>
-    )
-  return (
-    <div className="charts">
-      <BarChart
-        title="Cost per 5-hour block (last 30)"
-        format={money}
-        bars={blocks.map((b) => ({
-          label: new Date(b.start).toLocaleDateString([], { month: 'numeric', day: 'numeric' }),
-          value: b.costUsd,
-          hint: `${new Date(b.start).toLocaleString()}: ${money(b.costUsd)}`,
-        }))}
-      />
-      <BarChart
-        title="Cost per day (last 28)"
-        format={money}
-        bars={days.map((d) => ({ label: d.date.slice(5), value: d.costUsd, hint: `${d.date}: ${money(d.costUsd)}` }))}
-      />
-    </div>
+          <BarChart title="Cost per day (last 28)" format={money} series={names} bars={bars(days, props.accounts)} />
+        </div>
+      )}
+    </section>
   )
 }

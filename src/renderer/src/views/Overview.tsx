@@ -161,7 +161,9 @@ function AccountCard(props: { account: AccountView; focused: boolean; now: numbe
           <dd>{burn > 0 ? runsOutText : '—'}</dd>
         </div>
         <div>
-          <dt>Health</dt>
+          <dt title="0–100: headroom in the 5-hour window (60%) and the week (40%), less 10 for each limit hit this week; 0 when it cannot take a session">
+            Health
+          </dt>
           <dd className="num">{s.health}</dd>
         </div>
         <div>
@@ -232,6 +234,11 @@ export function Overview(props: {
         {auto
           ? ` · Auto would pick ${auto.name} (${auto.reason === 'healthiest' ? 'most headroom' : auto.reason})`
           : ' · no account available now'}
+      </p>
+      <p className="hint" data-testid="legend">
+        Percentages are Claude’s own while fresh, else this machine’s estimate. The mark on a bar is how far through its
+        window you are. Health (0–100) weighs headroom in the 5-hour window (60%) and the week (40%); Auto starts new
+        sessions on the healthiest account.
       </p>
       {status.recoveries.length > 0 && (
         <p role="alert" className="notice">

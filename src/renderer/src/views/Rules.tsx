@@ -15,6 +15,19 @@ const KIND_LABEL: Record<Rule['kind'], string> = {
   rebalance_failing: 'Rebalancing failing',
 }
 
+/** What a rule does, in words: "Usage threshold: 75% of the 5-hour window". */
+function ruleTitle(rule: Rule): string {
+  const what =
+    rule.kind === 'usage_threshold'
+      ? `: ${rule.percent}% of the ${rule.window === '5h' ? '5-hour window' : 'week'}`
+      : rule.kind === 'pool_forecast'
+        ? `: within ${rule.withinMinutes} min`
+        : rule.kind === 'login_expiring'
+          ? `: within ${rule.withinDays} days`
+          : ''
+  return `${KIND_LABEL[rule.kind]}${what}`
+}
+
 /** Number fields are sent as typed (empty stays empty), so the schema's own error comes back. */
 const asNumber = (v: string): number | undefined => (v.trim() === '' ? undefined : Number(v))
 
@@ -53,14 +66,8 @@ function RuleEditor(props: { rule: Rule }) {
     setDraft({ ...draft, [key]: value })
   }
   return (
-    <li
-      className="panel rule"
-      aria-label={`${KIND_LABEL[props.rule.kind]} ${props.rule.id}`}
-      data-testid={`rule-${props.rule.id}`}
-    >
-      <h3>
-        {KIND_LABEL[props.rule.kind]} <small>{props.rule.id}</small>
-      </h3>
+    <li className="panel rule" aria-label={ruleTitle(props.rule)} data-testid={`rule-${props.rule.id}`}>
+      <h3>{ruleTitle(props.rule)}</h3>
       <div className="row">
         <label className="check">
           <input type="checkbox" checked={draft.enabled === true} onChange={(e) => set('enabled', e.target.checked)} />{' '}
