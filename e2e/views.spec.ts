@@ -2,7 +2,8 @@
 // at 420 px; and the fixes the dashboard needed (the whole pool in History, Sessions to filter, page and
 // copy from, rules without raw ids, Health and the bars' mark explained).
 import { expect, test, type Page } from '@playwright/test'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { appendLines, assistantLine } from '../test/helpers/transcripts'
 import { runCli } from '../test/helpers/processes'
@@ -159,4 +160,30 @@ test('every view, in light and dark, wide and at 420 px, without sideways scroll
         await page.screenshot({ path: join(ARTIFACTS, `${id}-${scheme}-${width}.png`), fullPage: true })
       }
     }
+})
+
+test('Settings turns start at login on and off, and installs the auth-pool command', async ({ page }) => {
+  await page.goto(bridge.url)
+  await open(page, 'Settings')
+  const startAtLogin = page.getByLabel('Start at login')
+  const entry = join(bridge.root, '.config', 'autostart', 'auth-pool.desktop')
+  await expect(startAtLogin).not.toBeChecked()
+  await startAtLogin.check()
+  await expect(startAtLogin).toBeChecked()
+  expect(readFileSync(entry, 'utf8')).toContain('[Desktop Entry]')
+  await startAtLogin.uncheck()
+  await expect(startAtLogin).not.toBeChecked()
+  expect(existsSync(entry)).toBe(false)
+  await page.getByRole('button', { name: 'Install the auth-pool command' }).click()
+  // The bridge's PATH is its temporary HOME's ~/.local/bin: the command goes there, and runs from it.
+  const installed = join(bridge.root, '.local', 'bin', 'auth-pool')
+  await expect(page.getByRole('status')).toHaveText(
+    `Installed ${installed}: open a new terminal and run \`auth-pool --help\`.`,
+  )
+  await expect(page.getByRole('button', { name: 'Install again' })).toBeVisible()
+  const version = spawnSync('sh', ['-c', 'auth-pool --version'], {
+    env: { PATH: `${join(bridge.root, '.local', 'bin')}:/usr/bin:/bin` },
+    encoding: 'utf8',
+  })
+  expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
 })

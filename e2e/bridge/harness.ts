@@ -24,7 +24,8 @@ export async function startBridge(): Promise<Bridge> {
     ['--import', 'tsx', join(ROOT, 'e2e', 'bridge', 'server.ts'), home, join(ROOT, 'out', 'renderer')],
     {
       cwd: ROOT,
-      env: { ...process.env, AUTH_POOL_HOME: home, TERMINAL: '' },
+      // HOME and XDG_CONFIG_HOME in the temporary folder: the app's autostart entry and command go there.
+      env: { ...process.env, AUTH_POOL_HOME: home, TERMINAL: '', HOME: root, XDG_CONFIG_HOME: join(root, '.config') },
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   )

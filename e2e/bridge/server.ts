@@ -10,6 +10,8 @@ import { createTerminalLauncher } from '../../src/main/shell/launcherPort'
 import { createStateStore } from '../../src/main/store/stateStore'
 import { CONTENT_SECURITY_POLICY } from '../../src/main/shell/security'
 import { CHANNELS, EVENTS } from '../../src/shared/ipc/channels'
+import { createDesktop } from '../../src/main/desktop/desktop'
+import { createLoginItem } from '../../src/main/desktop/loginItem'
 
 const [home, rendererDir] = process.argv.slice(2)
 if (!home || !rendererDir) throw new Error('usage: server.ts <home> <rendererDir>')
@@ -29,6 +31,25 @@ const core = createAppCore({
   // No native dialog in a browser: the file a test "chooses" is named by AUTH_POOL_BRIDGE_CHOSEN_FILE.
   chooseFile: async () => process.env.AUTH_POOL_BRIDGE_CHOSEN_FILE ?? null,
   isTrustedSender: (sender) => sender === BRIDGE,
+  // Start at login and the command on PATH as on Linux (plain files; the harness points HOME at a
+  // temporary folder, so nothing reaches the real autostart folder or PATH).
+  desktop: createDesktop({
+    platform: 'linux',
+    // Only the temporary HOME's ~/.local/bin is on this PATH: the command never lands in a real folder.
+    env: { ...process.env, PATH: join(process.env.HOME!, '.local', 'bin') },
+    homedir: process.env.HOME!,
+    loginItem: createLoginItem({
+      platform: 'linux',
+      env: process.env,
+      homedir: process.env.HOME!,
+      command: { executable: process.execPath, args: [join(import.meta.dirname, '..', '..')] },
+    }),
+    runtime: {
+      runtime: process.execPath,
+      cli: join(import.meta.dirname, '..', '..', 'out', 'main', 'cli.js'),
+      statusline: join(import.meta.dirname, '..', '..', 'out', 'main', 'statusline.js'),
+    },
+  }),
 })
 
 const API_SCRIPT = `(() => {

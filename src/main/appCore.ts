@@ -11,6 +11,7 @@ import { authPoolExecutable, builtUsageWorker, VERSION } from './paths'
 import { createUsagePoller, tokenSourcesOf } from './usage/usagePoller'
 import { createRouter, type Router, type Sender } from './ipc/router'
 import { randomId } from './system/random'
+import type { Desktop } from './desktop/desktop'
 
 export interface AppCore {
   readonly engine: Pool
@@ -37,6 +38,10 @@ export function createAppCore(deps: {
   readonly isTrustedSender: (sender: Sender) => boolean
   /** The environment (AUTH_POOL_API_BASE_URL, HOME, USER); the process's by default. */
   readonly env?: NodeJS.ProcessEnv
+  /** Start at login and the command on the PATH (the shell knows how, on this system). */
+  readonly desktop: Desktop
+  /** The auth-pool command an account's status line runs; this checkout's bin/auth-pool by default. */
+  readonly executable?: string
 }): AppCore {
   const usage = createUsageService({
     indexDir: join(deps.home, 'usage-index'),
@@ -76,7 +81,8 @@ export function createAppCore(deps: {
       chooseFile: deps.chooseFile,
       findProgram: (name) => findExecutable(name, process.env),
       home: deps.home,
-      executable: authPoolExecutable(import.meta.url),
+      executable: deps.executable ?? authPoolExecutable(import.meta.url),
+      desktop: deps.desktop,
     }),
     isTrustedSender: deps.isTrustedSender,
   })
@@ -117,6 +123,9 @@ export function createAppCore(deps: {
       pollTimer = setInterval(tick, 60_000)
       pollTimer.unref()
       void engine.deliverPending()
+      // What changed while the app was not running (a limit hit from the command line) is said now, not at
+      // the scheduler's first tick a minute later; what was said before is remembered and not said again.
+      void engine.evaluateRules().catch(() => undefined)
     },
     async stop() {
       clearInterval(pollTimer)

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, sep } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 export const PRODUCT_NAME = 'Auth Pool'
 
@@ -29,8 +29,22 @@ export function defaultHome(
  * running from source (tests, the browser tests' bridge), where the service reads on one thread.
  */
 export function builtUsageWorker(callerUrl: string): URL | undefined {
-  const url = new URL('./usageWorker.js', callerUrl)
+  const url = pathToFileURL(unpacked(fileURLToPath(new URL('./usageWorker.js', callerUrl))))
   return callerUrl.endsWith('.js') && existsSync(fileURLToPath(url)) ? url : undefined
+}
+
+/**
+ * A packaged app's file as it lies on disk outside the archive: `out/main` is unpacked from app.asar
+ * (electron-builder.yml), so a worker thread and a plain `node`-mode runtime can load it.
+ */
+export function unpacked(path: string): string {
+  return path.replace(`${sep}app.asar${sep}`, `${sep}app.asar.unpacked${sep}`)
+}
+
+/** What the `auth-pool` command runs, for the bundles in `mainDir` (out/main), with `runtime`. */
+export function commandRuntime(mainDir: string, runtime: string) {
+  const dir = unpacked(mainDir)
+  return { runtime, cli: join(dir, 'cli.js'), statusline: join(dir, 'statusline.js') }
 }
 
 /**

@@ -12,3 +12,10 @@ api.on = (event: EventName, listener: (payload: unknown) => void) => {
   return () => void ipcRenderer.removeListener(event, wrapped)
 }
 contextBridge.exposeInMainWorld('api', Object.freeze(api))
+
+// A middle click on a link asks for a new window (auxclick); the main process denies every new window
+// anyway, and this keeps the click from doing anything at all.
+const page = globalThis as unknown as {
+  addEventListener(type: 'auxclick', listener: (event: { preventDefault(): void }) => void, capture: boolean): void
+}
+page.addEventListener('auxclick', (event) => event.preventDefault(), true)

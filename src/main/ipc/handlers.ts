@@ -8,6 +8,7 @@ import { ValidationError } from '../../shared/errors'
 import { isKnownTerminalProgram, KNOWN_TERMINALS, splitCommandLine } from '../launcher/terminal'
 import { claudeProgramProblem } from '../launcher/executable'
 import { setStatusLine, statusLineInstalled } from '../launcher/statusLineSetting'
+import type { Desktop } from '../desktop/desktop'
 
 /** Starting Claude Code in a terminal (the launcher issue); the shell supplies it. */
 export interface LauncherPort {
@@ -31,6 +32,8 @@ export function createHandlers(deps: {
   home: string
   /** The auth-pool command an account's status line runs. */
   executable: string
+  /** Start at login and the command on the PATH. */
+  desktop: Desktop
 }): Handlers {
   const { engine, usage } = deps
   const account = async (ref: string) => findAccount({ accounts: await engine.listAccounts() }, ref)
@@ -127,5 +130,11 @@ export function createHandlers(deps: {
       return { terminalCommand: value }
     },
     'launcher:launch': (input) => deps.launcher.launch({ ...input, cwd: existingFolder(input.cwd) }),
+    'desktop:status': async () => deps.desktop.status(),
+    'desktop:setStartAtLogin': async (input) => {
+      deps.desktop.setStartAtLogin(input.on)
+      return deps.desktop.status()
+    },
+    'desktop:installCommand': async () => deps.desktop.installCommand(),
   } as Handlers
 }

@@ -33,6 +33,11 @@ function setup() {
       findProgram: (name) => (name === 'konsole' ? '/usr/bin/konsole' : undefined),
       home: tempDir('home-'),
       executable: '/opt/auth-pool/bin/auth-pool',
+      desktop: {
+        status: () => ({ startAtLogin: false, commandPath: null }),
+        setStartAtLogin: () => undefined,
+        installCommand: () => ({ path: null, message: 'not here' }),
+      },
     }),
     isTrustedSender: (s: Sender) => s.id === APP.id && s.isTopFrame && s.url === APP.url,
   })
@@ -153,6 +158,7 @@ describe('IPC router', () => {
       ['accounts:login', { account: long }],
       ['accounts:statusLine', { account: long, on: true }],
       ['accounts:statusLine', { account: 'work', on: 'yes' }],
+      ['desktop:setStartAtLogin', { on: 'yes' }],
       ['sessions:list', { account: long }],
       ['sessions:end', { sessionId: long }],
       ['usage:get', { account: long }],
@@ -189,6 +195,8 @@ describe('IPC router', () => {
       'settings:get',
       'settings:terminals',
       'settings:chooseClaude',
+      'desktop:status',
+      'desktop:installCommand',
     ]
     expect(CHANNELS.filter((c) => !refused.some(([r]) => r === c) && !takesNothing.includes(c))).toEqual([])
     const settings = await router.handle('settings:update', { claudePath: '/bin/sh' }, APP)

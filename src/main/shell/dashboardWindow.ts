@@ -1,9 +1,18 @@
-import { BrowserWindow, screen, session, shell } from 'electron'
+import { BrowserWindow, net, protocol, screen, session, shell } from 'electron'
+import { pathToFileURL } from 'node:url'
 import { join } from 'node:path'
 import type { EventName } from '../../shared/ipc/channels'
 import type { EventPayload } from '../../shared/ipc/contract'
 import type { WindowBounds } from '../../shared/schemas/preferences'
-import { CONTENT_SECURITY_POLICY, hardenWebContents, isAppUrl, SECURE_WEB_PREFERENCES } from './security'
+import {
+  APP_SCHEME,
+  CONTENT_SECURITY_POLICY,
+  DASHBOARD_URL,
+  hardenWebContents,
+  isAppUrl,
+  rendererFileFor,
+  SECURE_WEB_PREFERENCES,
+} from './security'
 
 export interface DashboardWindow {
   /** Shows the dashboard (created on first use), optionally on a view and account. */
@@ -29,13 +38,28 @@ const onScreen = (b: WindowBounds) =>
     )
 
 /**
+ * Serves the built renderer on the app scheme (registered as privileged before the app is ready), each
+ * response with the strict CSP header; anything outside the renderer's folder is not found.
+ */
+export function serveRenderer(rendererDir: string): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = rendererFileFor(request.url, rendererDir)
+    if (!file) return new Response('not found', { status: 404 })
+    const found = await net.fetch(pathToFileURL(file).toString()).catch(() => undefined)
+    if (!found?.ok) return new Response('not found', { status: 404 })
+    const headers = new Headers(found.headers)
+    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+    return new Response(found.body, { status: 200, headers })
+  })
+}
+
+/**
  * The dashboard: created on demand where it was last time, hidden (not destroyed) on close, sandboxed,
- * under a strict CSP.
+ * under a strict CSP, served from the app scheme.
  */
 export function createDashboardWindow(outDir: string, bounds: BoundsMemory): DashboardWindow {
-  const rendererFile = join(outDir, 'renderer', 'index.html')
   const devServerUrl = process.env.ELECTRON_RENDERER_URL
-  const app = { rendererFile, devServerUrl }
+  const app = { devServerUrl }
   let window: BrowserWindow | undefined
   let quitting = false
   let cspInstalled = false
@@ -68,8 +92,7 @@ export function createDashboardWindow(outDir: string, bounds: BoundsMemory): Das
       event.preventDefault()
       win.hide()
     })
-    if (devServerUrl) void win.loadURL(devServerUrl)
-    else void win.loadFile(rendererFile)
+    void win.loadURL(devServerUrl ?? DASHBOARD_URL)
     return win
   }
 

@@ -1,3 +1,5 @@
+import { resolve, sep } from 'node:path'
+
 // Electron's security checklist, in one place. Pure functions and structurally typed hooks, so the
 // rules are tested in Node; src/main/index.ts applies them to real windows.
 
@@ -53,19 +55,64 @@ export function isAllowedExternalUrl(url: string): boolean {
   )
 }
 
-/** True for the renderer's own pages: the packaged file, or the dev server in development. */
-export function isAppUrl(url: string, app: { readonly rendererFile: string; readonly devServerUrl?: string }): boolean {
+/**
+ * The dashboard is served from a scheme of its own, not file://: its responses carry the CSP header
+ * (file:// has no headers), and its pages cannot read other files.
+ */
+export const APP_SCHEME = 'app'
+export const APP_ORIGIN = `${APP_SCHEME}://dashboard`
+export const DASHBOARD_URL = `${APP_ORIGIN}/index.html`
+export const APP_SCHEME_PRIVILEGES = {
+  scheme: APP_SCHEME,
+  privileges: { standard: true, secure: true, supportFetchAPI: true },
+} as const
+
+/** True for the renderer's own pages: the app scheme's, or the dev server's in development. */
+export function isAppUrl(url: string, app: { readonly devServerUrl?: string }): boolean {
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
     return false
   }
-  if (app.devServerUrl) {
-    const dev = new URL(app.devServerUrl)
-    if (parsed.origin === dev.origin) return true
+  if (app.devServerUrl && parsed.origin === new URL(app.devServerUrl).origin) return true
+  return parsed.protocol === `${APP_SCHEME}:` && parsed.host === 'dashboard'
+}
+
+/**
+ * The file an app-scheme request names inside the renderer's folder, or null for anything else (another
+ * host, a path that climbs out, a folder).
+ */
+export function rendererFileFor(url: string, rendererDir: string): string | null {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return null
   }
-  return parsed.protocol === 'file:' && decodeURIComponent(parsed.pathname) === app.rendererFile
+  if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== 'dashboard') return null
+  let path: string
+  try {
+    path = decodeURIComponent(parsed.pathname)
+  } catch {
+    return null
+  }
+  const root = resolve(rendererDir)
+  const file = resolve(root, `.${path}`)
+  return !path.includes('\0') && !path.endsWith('/') && file.startsWith(root + sep) ? file : null
+}
+
+export interface PermissionSessionLike {
+  setPermissionRequestHandler(
+    handler: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void,
+  ): void
+  setPermissionCheckHandler(handler: (contents: unknown, permission: string) => boolean): void
+}
+
+/** The dashboard needs no permission at all (camera, notifications from the page, clipboard reads…). */
+export function denyAllPermissions(session: PermissionSessionLike): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
+  session.setPermissionCheckHandler(() => false)
 }
 
 export interface WebContentsLike {

@@ -9,6 +9,8 @@ import {
   hardenWebContents,
   isAllowedExternalUrl,
   isAppUrl,
+  rendererFileFor,
+  denyAllPermissions,
   SECURE_WEB_PREFERENCES,
   type WebContentsLike,
 } from './security'
@@ -309,9 +311,28 @@ describe('security', () => {
     expect(isAllowedExternalUrl('https://docs.anthropic.com.evil.example/')).toBe(false)
     expect(isAllowedExternalUrl('https://user:pw@claude.ai/')).toBe(false)
     expect(isAllowedExternalUrl('file:///etc/passwd')).toBe(false)
-    const app = { rendererFile: '/opt/app/out/renderer/index.html' }
-    expect(isAppUrl('file:///opt/app/out/renderer/index.html#/rules', app)).toBe(true)
+    const app = {}
+    expect(isAppUrl('app://dashboard/index.html#/rules', app)).toBe(true)
+    expect(isAppUrl('file:///opt/app/out/renderer/index.html', app)).toBe(false) // served from app:// only
     expect(isAppUrl('file:///etc/passwd', app)).toBe(false)
+    expect(isAppUrl('app://elsewhere/index.html', app)).toBe(false)
+    // What the app scheme serves: files of the renderer's folder, nothing above it.
+    const dir = '/opt/app/out/renderer'
+    expect(rendererFileFor('app://dashboard/index.html', dir)).toBe('/opt/app/out/renderer/index.html')
+    expect(rendererFileFor('app://dashboard/assets/index-x.js?v=1', dir)).toBe(
+      '/opt/app/out/renderer/assets/index-x.js',
+    )
+    // The URL parser folds dot segments before the folder is joined: they cannot climb out.
+    expect(rendererFileFor('app://dashboard/../../../etc/passwd', dir)).toBe('/opt/app/out/renderer/etc/passwd')
+    expect(rendererFileFor('app://dashboard/%2e%2e/%2e%2e/etc/passwd', dir)).toBe('/opt/app/out/renderer/etc/passwd')
+    for (const bad of [
+      'app://dashboard/assets/%2e%2e%2f..%2fmain%2findex.js',
+      'app://dashboard/%00',
+      'app://dashboard/',
+      'app://other/index.html',
+      'file:///opt/app/out/renderer/index.html',
+    ])
+      expect(rendererFileFor(bad, dir), bad).toBeNull()
     expect(isAppUrl('http://localhost:5173/', { ...app, devServerUrl: 'http://localhost:5173/' })).toBe(true)
     expect(isAppUrl('http://localhost:5174/', { ...app, devServerUrl: 'http://localhost:5173/' })).toBe(false)
   })

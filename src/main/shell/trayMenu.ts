@@ -9,6 +9,8 @@ export type TrayCommand =
   | { readonly kind: 'launchInFolder' }
   | { readonly kind: 'openDashboard'; readonly view?: 'overview' | 'accounts' | 'rules'; readonly accountId?: string }
   | { readonly kind: 'togglePause' }
+  | { readonly kind: 'toggleStartAtLogin' }
+  | { readonly kind: 'installCommand' }
   | { readonly kind: 'quit' }
 
 export type TrayItem =
@@ -27,6 +29,8 @@ export type TrayIconState = 'ok' | 'near' | 'exhausted' | 'empty'
 export interface TrayState {
   readonly status: PoolStatus
   readonly paused: boolean
+  /** Whether the app starts at login, and whether its `auth-pool` command is on the PATH. */
+  readonly desktop?: { readonly startAtLogin: boolean; readonly commandInstalled: boolean }
   /** Formats a time for the menu (the shell passes the user's locale). */
   readonly time: (iso: string) => string
 }
@@ -129,14 +133,30 @@ export function buildTrayMenu(state: TrayState): TrayItem[] {
       label: `Rebalancing failing: ${status.scheduler.lastError ?? 'unknown error'}`,
       enabled: false,
     })
-  items.push(
-    {
+  items.push({
+    type: 'checkbox',
+    label: 'Pause rebalancing',
+    enabled: true,
+    checked: state.paused,
+    command: { kind: 'togglePause' },
+  })
+  if (state.desktop) {
+    items.push({
       type: 'checkbox',
-      label: 'Pause rebalancing',
+      label: 'Start at login',
       enabled: true,
-      checked: state.paused,
-      command: { kind: 'togglePause' },
-    },
+      checked: state.desktop.startAtLogin,
+      command: { kind: 'toggleStartAtLogin' },
+    })
+    if (!state.desktop.commandInstalled)
+      items.push({
+        type: 'normal',
+        label: 'Install the auth-pool command…',
+        enabled: true,
+        command: { kind: 'installCommand' },
+      })
+  }
+  items.push(
     { type: 'separator' },
     { type: 'normal', label: 'Quit Auth Pool', enabled: true, command: { kind: 'quit' } },
   )

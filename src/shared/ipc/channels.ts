@@ -27,6 +27,9 @@ export const CHANNELS = [
   'settings:terminals',
   'settings:setTerminal',
   'launcher:launch',
+  'desktop:status',
+  'desktop:setStartAtLogin',
+  'desktop:installCommand',
 ] as const
 export type Channel = (typeof CHANNELS)[number]
 

@@ -114,6 +114,20 @@ export const CONTRACT = {
     input: z.object({ account: AccountRef.optional(), cwd: PathInputSchema.optional() }).strict(),
     output: z.object({ launched: z.boolean(), message: z.string() }),
   },
+  /** Whether the app starts at login, and where its `auth-pool` command is installed. */
+  'desktop:status': {
+    input: None,
+    output: z.object({ startAtLogin: z.boolean(), commandPath: z.string().nullable() }),
+  },
+  'desktop:setStartAtLogin': {
+    input: z.object({ on: z.boolean() }).strict(),
+    output: z.object({ startAtLogin: z.boolean(), commandPath: z.string().nullable() }),
+  },
+  /** Writes the `auth-pool` launcher into a folder on PATH (or says what to add to PATH). */
+  'desktop:installCommand': {
+    input: None,
+    output: z.object({ path: z.string().nullable(), message: z.string() }),
+  },
 } as const satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>
 
 export type Contract = typeof CONTRACT

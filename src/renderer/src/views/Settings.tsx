@@ -83,6 +83,52 @@ function Diagnostics(props: { accounts: AccountView[] }) {
 }
 
 /** The claude program and the terminal: chosen through the main process, never typed into this window. */
+/** Start at login, and the `auth-pool` command on the PATH. */
+function ThisComputer() {
+  const status = useChannel('desktop:status', undefined, [])
+  const [message, setMessage] = useState<{ text: string; error: boolean }>()
+  // The switch moves at once; the answer confirms it (or puts it back).
+  const [pending, setPending] = useState<boolean>()
+  if (!status.data) return null
+  const setStartAtLogin = async (on: boolean) => {
+    setPending(on)
+    const result = await call('desktop:setStartAtLogin', { on })
+    setMessage(result.ok ? undefined : { text: result.error.message, error: true })
+    await status.reload()
+    setPending(undefined)
+  }
+  const install = async () => {
+    const result = await call('desktop:installCommand', undefined)
+    setMessage(
+      result.ok
+        ? { text: result.value.message, error: !result.value.path }
+        : { text: result.error.message, error: true },
+    )
+    void status.reload()
+  }
+  return (
+    <div className="panel">
+      <h3>This computer</h3>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={pending ?? status.data.startAtLogin}
+          onChange={(e) => void setStartAtLogin(e.target.checked)}
+        />{' '}
+        Start at login
+      </label>
+      <p>
+        The <code>auth-pool</code> command:{' '}
+        {status.data.commandPath ? <code>{status.data.commandPath}</code> : 'not installed'}{' '}
+        <button onClick={() => void install()}>
+          {status.data.commandPath ? 'Install again' : 'Install the auth-pool command'}
+        </button>
+      </p>
+      {message && <p role={message.error ? 'alert' : 'status'}>{message.text}</p>}
+    </div>
+  )
+}
+
 function Programs() {
   const settings = useChannel('settings:get', undefined, ['event:poolChanged'])
   const terminals = useChannel('settings:terminals', undefined, ['event:poolChanged'])
@@ -300,6 +346,7 @@ export function Settings(props: { accounts: AccountView[] }) {
         </p>
         {error && !Object.keys(errors).length && <p role="alert">{error.message}</p>}
       </div>
+      <ThisComputer />
       <Programs />
       <Diagnostics accounts={props.accounts} />
     </section>
