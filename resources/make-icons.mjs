@@ -59,4 +59,5 @@ for (const [state, color] of Object.entries(STATES))
       writeFileSync(join(dir, `${name}.png`), png(base, color, template, state))
       writeFileSync(join(dir, `${name}@2x.png`), png(base * 2, color, template, state))
     }
-writeFileSync(join(dir, 'icon.png'), png(256, STATES.ok, false, 'ok'))
+// 1024 px: what electron-builder makes the macOS .icns and the Windows .ico from (it wants at least 512).
+writeFileSync(join(dir, 'icon.png'), png(1024, STATES.ok, false, 'ok'))

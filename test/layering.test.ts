@@ -24,6 +24,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   // The usage service implements the engine's UsageSource port, and sees nothing else of it.
   'main/usage': ['main/usage', 'main/system', 'shared', 'main/engine/ports'],
   'main/system': ['main/system', 'main/engine/ports', 'shared'],
+  // Start at login and the command on PATH: plain Node; the Electron calls come in through a port.
+  'main/desktop': ['main/desktop'],
   shared: ['shared'],
 }
 
@@ -47,8 +49,8 @@ describe('layering', () => {
     expect(cli).toContain('main/store/stateStore')
   })
 
-  it('keeps Electron out of the engine, the store, the CLI and src/shared', () => {
-    const offenders = ['src/main/engine', 'src/main/store', 'src/main/cli', 'src/shared']
+  it('keeps Electron out of the engine, the store, the CLI, the desktop integration and src/shared', () => {
+    const offenders = ['src/main/engine', 'src/main/store', 'src/main/cli', 'src/main/desktop', 'src/shared']
       .flatMap((dir) => filesUnder(join(root, dir)))
       .filter((file) =>
         importsOf(file).some((m) => m === 'electron' || m.startsWith('electron/') || m === 'electron-store'),

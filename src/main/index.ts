@@ -160,10 +160,24 @@ function start(): void {
         dashboard.destroy()
         void core.stop()
       })
-      await firstStart()
+      // Hooks for the _electron end-to-end spec only.
+      if (process.env.AUTH_POOL_TEST_HOOKS === '1')
+        Object.assign(globalThis, {
+          __authPool: {
+            trayLabels: () => tray.lastMenu().flatMap((i) => (i.type === 'separator' ? [] : [i.label])),
+            openDashboard: () => dashboard.show(),
+            notifications: async () => [...(await engine.notifications())],
+          },
+        })
+      // Not awaited: a question left open (the user is elsewhere) must not hold the app up.
+      void firstStart().catch(() => undefined)
 
       /** Asked once: start at login (yes by default); on GNOME, where the tray icon needs an extension. */
       async function firstStart(): Promise<void> {
+        if (needsTrayHint(process.platform, process.env) && !preferences.get().trayHintShown) {
+          notify(TRAY_HINT.title, TRAY_HINT.body)
+          preferences.set('trayHintShown', true)
+        }
         if (preferences.get().launchAtLogin === null) {
           const { response } = await dialog.showMessageBox({
             type: 'question',
@@ -177,20 +191,7 @@ function start(): void {
           desktop.setStartAtLogin(response === 0)
           tray.update()
         }
-        if (needsTrayHint(process.platform, process.env) && !preferences.get().trayHintShown) {
-          notify(TRAY_HINT.title, TRAY_HINT.body)
-          preferences.set('trayHintShown', true)
-        }
       }
-      // Hooks for the _electron end-to-end spec only.
-      if (process.env.AUTH_POOL_TEST_HOOKS === '1')
-        Object.assign(globalThis, {
-          __authPool: {
-            trayLabels: () => tray.lastMenu().flatMap((i) => (i.type === 'separator' ? [] : [i.label])),
-            openDashboard: () => dashboard.show(),
-            notifications: async () => [...(await engine.notifications())],
-          },
-        })
     })
     .catch((error: unknown) => {
       // A state folder the system refuses (a full disk, one the user may not write: see StoreIoError) or any
