@@ -4,6 +4,7 @@
 // that no update is lost under contention.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { writeLogin } from '../test/helpers/accounts'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createPool } from '../src/main/engine/pool'
@@ -40,6 +41,7 @@ async function round(): Promise<Round> {
   })
   for (const name of ['a', 'b', 'c', 'd']) {
     mkdirSync(join(root, name))
+    writeLogin(join(root, name)) // only accounts with a Claude login take sessions
     await engine.addAccount({ name, configDir: join(root, name) })
   }
   const workers = Array.from({ length: PROCESSES }, () => startWorker(home, PER_PROCESS, 0, true))
