@@ -182,24 +182,26 @@ describe('auth-pool run with the real Claude Code', () => {
 
   it('warns in one line when the account it starts on is near its limit, and says what the rules raise once', async () => {
     const { cli, dirs, run } = await setup()
+    const runOnA = () =>
+      cli(
+        'run',
+        '--account',
+        'A',
+        '--cwd',
+        dirs.work,
+        '--keep-api-key',
+        '--',
+        '-p',
+        'hi',
+        '--model',
+        'claude-sonnet-4-5',
+      )
     // One run costs about $0.019 here: against a $0.02 budget that is 90-100%, near the limit.
     expect((await cli('accounts', 'set', 'A', '--block-budget-usd', '0.02')).code).toBe(0)
     const first = await run()
     expect(first.code, first.stderr).toBe(0)
     expect(first.stderr).toMatch(/^auth-pool: A at 90% of its 5-hour window: /m)
-    const second = await cli(
-      'run',
-      '--account',
-      'A',
-      '--cwd',
-      dirs.work,
-      '--keep-api-key',
-      '--',
-      '-p',
-      'hi',
-      '--model',
-      'claude-sonnet-4-5',
-    )
+    const second = await runOnA()
     expect(second.stderr).toMatch(/^auth-pool: A is near its limit \(5-hour window 9\d%, week \d+%\)$/m)
     expect(second.stderr).not.toMatch(/at 90% of its 5-hour window/) // said once
     // The picked account passed over for this folder's is said, as much as Auto passing it over.
@@ -207,19 +209,7 @@ describe('auth-pool run with the real Claude Code', () => {
     expect((await cli('accounts', 'set', 'A', '--block-budget-usd', '0.01')).code).toBe(0)
     const third = await run()
     expect(third.stderr).toMatch(/this folder's account A is unavailable \(5-hour budget used\); using B/)
-    const explicit = await cli(
-      'run',
-      '--account',
-      'A',
-      '--cwd',
-      dirs.work,
-      '--keep-api-key',
-      '--',
-      '-p',
-      'hi',
-      '--model',
-      'claude-sonnet-4-5',
-    )
+    const explicit = await runOnA()
     expect(explicit.stderr).toMatch(/^auth-pool: A is limited until .* \(5-hour budget used\)$/m)
   })
 
