@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { appendFileSync, mkdirSync, readFileSync, statSync, truncateSync } from 'node:fs'
 import { basename, join, sep } from 'node:path'
-import { writeServerUsage, type ServerWindow } from '../usage/serverUsageFile'
+import { isObject, writeServerUsage, type ServerWindow } from '../usage/serverUsageFile'
+import { span } from '../../shared/format'
 import { previousStatusLineCommand } from '../launcher/statusLineRecord'
 
 // `auth-pool statusline`, run by Claude Code on every render of its status line with a JSON document on
@@ -16,8 +17,6 @@ export interface StatuslineIo {
   readonly now: number
   readonly stdout: (text: string) => void
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** A window of `rate_limits` (`used_percentage` 0–100, `resets_at` in epoch seconds), or undefined. */
 function windowOf(v: unknown, now: number): ServerWindow | undefined {
@@ -66,11 +65,6 @@ function accountName(home: string, configDir: string): string {
   return basename(configDir)
 }
 
-const inHours = (ms: number) => {
-  const minutes = Math.max(0, Math.round(ms / 60_000))
-  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`
-}
-
 /** `work · 5h 42% (resets 2 h 10 min) · 7d 18%`, from what this render said. */
 export function compactLine(
   name: string,
@@ -81,7 +75,7 @@ export function compactLine(
   const parts = [name]
   if (fiveHour)
     parts.push(
-      `5h ${Math.round(fiveHour.percent)}%${fiveHour.resetsAt ? ` (resets ${inHours(fiveHour.resetsAt - now)})` : ''}`,
+      `5h ${Math.round(fiveHour.percent)}%${fiveHour.resetsAt ? ` (resets ${span(fiveHour.resetsAt - now)})` : ''}`,
     )
   if (sevenDay) parts.push(`7d ${Math.round(sevenDay.percent)}%`)
   return parts.join(' · ')

@@ -67,7 +67,7 @@ function candidates(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, homedir: 
 /** Writes the launcher script into `dir` (made if missing); its path. */
 export function writeLauncher(dir: string, platform: NodeJS.Platform, runtime: CommandRuntime): string {
   const script = launcherScript(platform, runtime)
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, script.name), script.text, { mode: 0o755 })
   return join(dir, script.name)
 }
@@ -116,9 +116,7 @@ export function installCommand(options: {
       // none yet
     }
     try {
-      mkdirSync(dir, { recursive: true })
-      writeFileSync(path, script.text, { mode: 0o755 })
-      return path
+      return writeLauncher(dir, platform, options.runtime)
     } catch {
       return null
     }

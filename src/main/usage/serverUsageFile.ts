@@ -55,7 +55,8 @@ function keyOf(configDir: string): string {
 export const serverUsagePath = (home: string, configDir: string) =>
   join(home, 'server-usage', `${pathHash(keyOf(configDir))}.json`)
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 
 function windowOf(v: unknown): ServerWindow | undefined {

@@ -90,13 +90,11 @@ export function createUsagePoller(options: PollerOptions) {
       writeServerUsage(options.home, configDir, { poll: { lastAttemptAt: t, ...poll } })
       return outcome
     }
-    const again = (failed: boolean, lastError: string | null, waitMs = 0) =>
-      settle(failed ? 'failed' : 'updated', {
-        nextAllowedAt:
-          t + Math.max(waitMs, failed ? Math.min(intervalMs * 2 ** (failures + 1), MAX_BACKOFF_MS) : intervalMs),
-        failures: failed ? failures + 1 : 0,
-        lastError,
-      })
+    /** A failure that backs off: the interval doubled per failure in a row (at most 6 h), or retry-after. */
+    const backOff = (lastError: (next: number) => string, waitMs = 0) => {
+      const next = t + Math.max(waitMs, Math.min(intervalMs * 2 ** (failures + 1), MAX_BACKOFF_MS))
+      return settle('failed', { nextAllowedAt: next, failures: failures + 1, lastError: lastError(next) })
+    }
 
     const credentials = readAccessToken(configDir, options.tokens)
     // No token, nothing asked: the account's login state says why (no login, or none readable here).
@@ -130,7 +128,7 @@ export function createUsagePoller(options: PollerOptions) {
         name === 'TimeoutError' || name === 'AbortError'
           ? `did not answer within ${timeoutMs / 1000} s`
           : `could not be reached (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`
-      return again(true, `the usage endpoint ${why}`)
+      return backOff(() => `the usage endpoint ${why}`)
     }
     if (response.status === 401 || response.status === 403) {
       void response.body?.cancel()
@@ -140,15 +138,13 @@ export function createUsagePoller(options: PollerOptions) {
         lastError: `Anthropic refused the login token (HTTP ${response.status}); Claude Code renews it the next time it runs on this account`,
       })
     }
-    if (response.status === 429 || response.status >= 500) {
-      void response.body?.cancel()
-      const wait = retryAfterMs(response.headers.get('retry-after'), t)
-      const next = t + Math.max(wait, Math.min(intervalMs * 2 ** (failures + 1), MAX_BACKOFF_MS))
-      return again(true, `the usage endpoint answered HTTP ${response.status}; asking again after ${clock(next)}`, wait)
-    }
+    // 429, 5xx, anything else unexpected: back off, honouring retry-after.
     if (!response.ok) {
       void response.body?.cancel()
-      return again(true, `the usage endpoint answered HTTP ${response.status}`)
+      return backOff(
+        (next) => `the usage endpoint answered HTTP ${response.status}; asking again after ${clock(next)}`,
+        retryAfterMs(response.headers.get('retry-after'), t),
+      )
     }
     let answer: z.infer<typeof UsageAnswerSchema>
     try {
