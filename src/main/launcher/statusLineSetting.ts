@@ -113,12 +113,19 @@ function withStatusLine(text: string | null, members: Member[], close: number, v
 /** Whether the account's settings.json runs Auth Pool's status line now. */
 export function statusLineInstalled(home: string, configDir: string): boolean {
   const record = readStatusLineRecord(home, configDir)
-  if (!record) return false
   try {
-    const { text, members } = readSettings(configDir)
-    const member = members.find((m) => m.key === 'statusLine')
-    if (!text || !member) return false
-    const value = JSON.parse(text.slice(member.valueStart, member.valueEnd)) as { command?: unknown }
+    return !!record && runsOurs(record, readSettings(configDir))
+  } catch {
+    return false
+  }
+}
+
+/** Whether settings.json's `statusLine` is the command the record says Auth Pool installed. */
+function runsOurs(record: StatusLineRecord, settings: { text: string | null; members: Member[] }): boolean {
+  const member = settings.members.find((m) => m.key === 'statusLine')
+  if (!settings.text || !member) return false
+  try {
+    const value = JSON.parse(settings.text.slice(member.valueStart, member.valueEnd)) as { command?: unknown }
     return value.command === record.command
   } catch {
     return false
@@ -161,7 +168,7 @@ export function removeStatusLine(home: string, configDir: string): boolean {
   const record = readStatusLineRecord(home, configDir)
   if (!record) return false
   const { path, text, members, close } = readSettings(configDir)
-  if (statusLineInstalled(home, configDir)) {
+  if (runsOurs(record, { text, members })) {
     if (text === record.installed && record.original === null) unlinkSync(path)
     else {
       const restored =

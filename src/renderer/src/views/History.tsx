@@ -36,48 +36,60 @@ interface Row {
   readonly short: string
   /** Cost per account, in the order of the pool's accounts. */
   readonly costs: number[]
-  readonly entries: number
   readonly tokens: number
 }
 
-/** Blocks of every account, by when they start (blocks of two accounts starting together share a bar). */
-function blockRows(accounts: readonly AccountView[], usage: Map<string, UsageSummary>): Row[] {
+type Item = Omit<Row, 'costs'> & { readonly costUsd: number }
+
+/** The last `keep` rows of every account's items, one row per key with each account's cost beside the others'. */
+function stack(
+  accounts: readonly AccountView[],
+  usage: Map<string, UsageSummary>,
+  itemsOf: (summary: UsageSummary) => Item[],
+  keep: number,
+): Row[] {
   const rows = new Map<string, Row>()
   accounts.forEach((a, i) => {
-    for (const b of usage.get(a.id)?.blocks ?? []) {
-      const row = rows.get(b.start) ?? {
+    const summary = usage.get(a.id)
+    for (const { costUsd, tokens: itemTokens, ...item } of summary ? itemsOf(summary) : []) {
+      const row = rows.get(item.key) ?? { ...item, costs: accounts.map(() => 0), tokens: 0 }
+      row.costs[i]! += costUsd
+      rows.set(item.key, { ...row, tokens: row.tokens + itemTokens })
+    }
+  })
+  return [...rows.values()].sort((x, y) => (x.key < y.key ? -1 : 1)).slice(-keep)
+}
+
+/** Blocks of every account, by when they start (blocks of two accounts starting together share a bar). */
+const blockRows = (accounts: readonly AccountView[], usage: Map<string, UsageSummary>) =>
+  stack(
+    accounts,
+    usage,
+    (s) =>
+      s.blocks.map((b) => ({
         key: b.start,
         label: `${day(b.start)} ${clock(b.start)}–${clock(b.end)}${b.isActive ? ' (now)' : ''}`,
         short: `${day(b.start)} ${new Date(b.start).toLocaleTimeString([], { hour: 'numeric' })}`,
-        costs: accounts.map(() => 0),
-        entries: 0,
-        tokens: 0,
-      }
-      row.costs[i]! += b.costUsd
-      rows.set(b.start, { ...row, entries: row.entries + b.entries, tokens: row.tokens + totalTokens(b.tokens) })
-    }
-  })
-  return [...rows.values()].sort((x, y) => (x.key < y.key ? -1 : 1)).slice(-30)
-}
+        costUsd: b.costUsd,
+        tokens: totalTokens(b.tokens),
+      })),
+    30,
+  )
 
-function dayRows(accounts: readonly AccountView[], usage: Map<string, UsageSummary>): Row[] {
-  const rows = new Map<string, Row>()
-  accounts.forEach((a, i) => {
-    for (const d of usage.get(a.id)?.daily ?? []) {
-      const row = rows.get(d.date) ?? {
+const dayRows = (accounts: readonly AccountView[], usage: Map<string, UsageSummary>) =>
+  stack(
+    accounts,
+    usage,
+    (s) =>
+      s.daily.map((d) => ({
         key: d.date,
         label: day(d.date),
         short: day(d.date),
-        costs: accounts.map(() => 0),
-        entries: 0,
-        tokens: 0,
-      }
-      row.costs[i]! += d.costUsd
-      rows.set(d.date, { ...row, tokens: row.tokens + totalTokens(d.tokens) })
-    }
-  })
-  return [...rows.values()].sort((x, y) => (x.key < y.key ? -1 : 1)).slice(-28)
-}
+        costUsd: d.costUsd,
+        tokens: totalTokens(d.tokens),
+      })),
+    28,
+  )
 
 const sum = (xs: readonly number[]) => xs.reduce((n, x) => n + x, 0)
 
