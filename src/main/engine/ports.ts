@@ -89,8 +89,15 @@ export interface AccountUsage {
 }
 
 export interface UsageSource {
-  /** `weeklyBudgetUsd`: the account's weekly budget, for weekUnderBudgetAt (null without one). */
-  usageOf(account: { readonly id: string; readonly configDir: string; readonly weeklyBudgetUsd?: number }): AccountUsage
+  /**
+   * `weeklyBudgetUsd`: the weekly budget the estimate divides by, for weekUnderBudgetAt, given the
+   * account's server figures (they may carry a learned one).
+   */
+  usageOf(account: {
+    readonly id: string
+    readonly configDir: string
+    readonly weeklyBudgetUsd?: (server: ServerFigures | null) => number
+  }): AccountUsage
 }
 
 export const NO_USAGE: AccountUsage = {

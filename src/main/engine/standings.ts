@@ -23,7 +23,7 @@ export function usageOf(doc: Doc, source: UsageSource): Map<string, AccountUsage
           source.usageOf({
             id: a.id,
             configDir: a.configDir,
-            weeklyBudgetUsd: effectiveBudgets(a, doc.settings).weekUsd,
+            weeklyBudgetUsd: (server) => effectiveBudgets(a, doc.settings, server).weekUsd,
           }),
         ]
       } catch (error) {

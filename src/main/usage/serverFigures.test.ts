@@ -63,6 +63,33 @@ describe("Claude's figures beside this machine's transcripts", () => {
     service.close()
   })
 
+  it("works out when the week falls under the budget the estimate uses, learned from Claude's figures", () => {
+    const home = tempDir('home-')
+    const configDir = tempDir('acct-')
+    const transcript = join(configDir, 'projects', '-home-dev-p', 's.jsonl')
+    // $3 at 09:00 and $3 at 10:00 of Sonnet 4 output: $6 this week.
+    appendLines(transcript, [
+      assistantLine({ time: new Date(T0), messageId: 'a', requestId: 'a', output: 200_000 }),
+      assistantLine({ time: new Date(T0 + 60 * MIN), messageId: 'b', requestId: 'b', output: 200_000 }),
+    ])
+    const service = createUsageService({ indexDir: join(home, 'usage-index'), home, now: () => T0 + 2 * 60 * MIN })
+    const calibration = { dollarsPerPercent: 0.05, samples: 3, lastObservedAt: T0 } // a $5 week on this account
+    writeServerUsage(home, configDir, { calibration: { sevenDay: calibration } })
+    const seen: unknown[] = []
+    const usage = service.usageOf({
+      id: '1',
+      configDir,
+      weeklyBudgetUsd: (server) => {
+        seen.push(server?.calibration.sevenDay)
+        return (server?.calibration.sevenDay?.dollarsPerPercent ?? 1) * 100
+      },
+    })
+    expect(seen).toEqual([calibration])
+    // Over $5 until the first $3 leaves the rolling week, a week after 09:00.
+    expect(usage.weekUnderBudgetAt?.getTime()).toBe(T0 + 7 * 24 * 60 * MIN)
+    service.close()
+  })
+
   it('files one account under one name however its directory is spelled (a symlink to it)', async () => {
     const { symlinkSync } = await import('node:fs')
     const home = tempDir('home-')

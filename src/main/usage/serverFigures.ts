@@ -24,7 +24,7 @@ export function serverFiguresOf(
   now: number,
 ): ServerFigures | null {
   const { windows } = record
-  if (Object.keys(windows).length === 0 && !record.poll?.lastError) return null
+  if (!Object.keys(windows).length && !Object.keys(record.calibration).length && !record.poll?.lastError) return null
   const costSinceUsd: Partial<Record<CalibratedWindow, number>> = {}
   for (const name of ['fiveHour', 'sevenDay'] as const) {
     const w = windows[name]

@@ -242,7 +242,8 @@ export function createUsageService(options: UsageServiceOptions) {
     usageOf: (account) => {
       const entry = summaryEntryOf(account)
       const ledger = ledgerOf(account)
-      const budgetUsd = account.weeklyBudgetUsd
+      const server = serverOf(account, ledger)
+      const budgetUsd = account.weeklyBudgetUsd?.(server)
       let underBudgetAt: number | null = null
       if (budgetUsd !== undefined && budgetUsd > 0) {
         // As of the summary's time, so it agrees with the week's cost the summary holds.
@@ -254,7 +255,7 @@ export function createUsageService(options: UsageServiceOptions) {
         underBudgetAt = entry.underBudget.at
       }
       const usage = accountUsageOf(entry.summary, ledger.limits, now(), underBudgetAt)
-      return { ...usage, readProblem: readProblemOf(ledger), server: serverOf(account, ledger) }
+      return { ...usage, readProblem: readProblemOf(ledger), server }
     },
   }
 
