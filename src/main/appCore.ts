@@ -55,13 +55,7 @@ export function createAppCore(deps: {
     userAgent: `auth-pool/${VERSION}`,
   })
   /** Asks Anthropic's usage endpoint for the accounts that are due; the server-usage watch tells the rest. */
-  const pollServer = async () => {
-    const doc = await deps.store.read()
-    await poller.pollDue(
-      doc.accounts.filter((a) => a.enabled).map((a) => a.configDir),
-      doc.settings.serverUsage,
-    )
-  }
+  const pollServer = async () => poller.pollDue(await deps.store.read())
   let pollTimer: NodeJS.Timeout | undefined
   const engine = createPool({
     newId: randomId,

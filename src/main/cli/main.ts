@@ -67,11 +67,7 @@ export function createCliContext(io: CliIo, commandName = 'command'): CliContext
     fs: nodeFileSystem,
     usage,
   })
-  async function pollServer(): Promise<void> {
-    const doc = await store.read()
-    const due = doc.accounts.filter((a) => a.enabled).map((a) => a.configDir)
-    await poller.pollDue(due, doc.settings.serverUsage)
-  }
+  const pollServer = async () => poller.pollDue(await store.read())
   return { engine, usage, fs: nodeFileSystem, io, store, home, pollServer }
 }
 

@@ -194,10 +194,13 @@ export function createUsagePoller(options: PollerOptions) {
 
   return {
     poll,
-    /** Every given account that is due, at once; the accounts whose file changed. */
-    async pollDue(configDirs: readonly string[], settings: ServerUsageSettings): Promise<string[]> {
-      const outcomes = await Promise.all(configDirs.map((dir) => poll(dir, settings).catch(() => 'failed' as const)))
-      return configDirs.filter((_, i) => outcomes[i] === 'updated' || outcomes[i] === 'failed')
+    /** Every enabled account of the pool that is due, at once (what happens is kept in each account's file). */
+    async pollDue(pool: {
+      readonly accounts: readonly { readonly enabled: boolean; readonly configDir: string }[]
+      readonly settings: { readonly serverUsage: ServerUsageSettings }
+    }): Promise<void> {
+      const due = pool.accounts.filter((a) => a.enabled)
+      await Promise.all(due.map((a) => poll(a.configDir, pool.settings.serverUsage).catch(() => undefined)))
     },
   }
 }
