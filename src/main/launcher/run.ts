@@ -183,7 +183,8 @@ export async function runClaude(
   const plan = await chooseForRun(engine, options, cwd, ownCredentials)
   const { account, notice } = plan
   const env = claudeEnv(io, fs, account, options.keepApiKey === true)
-  const conversation = claudeIntent(plan.claudeArgs).conversation
+  const intent = claudeIntent(plan.claudeArgs)
+  const conversation = intent.conversation
   if (!ownCredentials && account.standing.login !== 'logged_in')
     throw new LaunchError(
       `account ${account.name} ${account.standing.login === 'expired' ? 'has an expired Claude login' : 'has no Claude login'} in ${account.configDir}; run \`auth-pool login ${account.name}\` first`,
@@ -199,7 +200,6 @@ export async function runClaude(
     io.execve(claude.path, [claude.path, ...plan.claudeArgs], env)
   }
   // A new conversation gets the session's own id, so `auth-pool sessions` shows what to --resume.
-  const intent = claudeIntent(plan.claudeArgs)
   const fresh =
     conversation &&
     !intent.resume &&
