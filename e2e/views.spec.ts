@@ -86,6 +86,7 @@ test('History shows the whole pool: every account stacked per block and per day'
   const perDay = page.getByRole('table').filter({ hasText: 'Cost per day' })
   await expect(perDay.getByRole('columnheader')).toHaveText(['Day', 'alpha', 'beta', 'Tokens', 'Total'])
   // Each row's total is its accounts' costs added up.
+  await expect(perDay.getByRole('cell').first()).toBeVisible()
   for (const row of await perDay.getByRole('row').all()) {
     const cells = await row.getByRole('cell').allTextContents()
     if (cells.length === 0) continue
@@ -127,15 +128,17 @@ test('Sessions filter by account and running, page through, and copy the convers
   ) as { conversationId: string }[]
   const first = sessions[0]!.conversationId
   await page.getByRole('button', { name: `Copy conversation id ${first}` }).click()
-  expect(await page.evaluate('navigator.clipboard.readText()')).toBe(first)
+  // "Copied" appears once the clipboard write has finished; only then is the clipboard worth reading.
   await expect(page.getByRole('button', { name: `Copy conversation id ${first}` })).toHaveText('Copied')
+  expect(await page.evaluate('navigator.clipboard.readText()')).toBe(first)
 })
 
 test('rules are titled by what they do, and Overview explains Health and the mark on each bar', async ({ page }) => {
   await page.goto(bridge.url)
   await open(page, 'Rules & notifications')
+  // The rules arrive over the bridge after the view opens: wait for them before reading every heading.
+  await expect(page.locator('.rule h3', { hasText: 'Usage threshold: 75% of the 5-hour window' })).toBeVisible()
   const headings = await page.locator('.rule h3').allTextContents()
-  expect(headings).toContain('Usage threshold: 75% of the 5-hour window')
   for (const h of headings) expect(h).not.toMatch(/five-hour-75|[0-9a-f]{8}-/)
   await open(page, 'Overview')
   await expect(page.getByTestId('legend')).toContainText('The mark on a bar is how far through its window you are.')
