@@ -226,12 +226,15 @@ test("cards show Claude's own figures with their age, the estimate beside them, 
   await expect(live).not.toBeChecked()
   await live.check()
   await expect(live).toBeChecked()
-  expect(JSON.parse(readFileSync(settings, 'utf8'))).toMatchObject({
-    model: 'opus',
-    statusLine: { type: 'command', command: expect.stringMatching(/auth-pool' statusline$/) },
-  })
+  // The switch flips at once; the file follows when the main process has written it.
+  await expect
+    .poll(() => JSON.parse(readFileSync(settings, 'utf8')) as unknown)
+    .toMatchObject({
+      model: 'opus',
+      statusLine: { type: 'command', command: expect.stringMatching(/auth-pool' statusline$/) },
+    })
   await shot(page, 'overview-claude-figures')
   await live.uncheck()
   await expect(live).not.toBeChecked()
-  expect(readFileSync(settings, 'utf8')).toBe('{ "model": "opus" }\n')
+  await expect.poll(() => readFileSync(settings, 'utf8')).toBe('{ "model": "opus" }\n')
 })
