@@ -212,8 +212,9 @@ describe('terminals', () => {
     })
     if ('error' in plan) throw new Error(plan.error)
     await openTerminal(plan, process.env)
-    for (let i = 0; i < 100 && !existsSync(record); i++) await new Promise((r) => setTimeout(r, 20))
-    await new Promise((r) => setTimeout(r, 50))
-    expect(readFileSync(record, 'utf8')).toBe(`${dir}\nlaunched\n`)
+    // The terminal runs on by itself; what it wrote is complete once it is in the file.
+    await expect
+      .poll(() => existsSync(record) && readFileSync(record, 'utf8'), { timeout: 10_000 })
+      .toBe(`${dir}\nlaunched\n`)
   })
 })

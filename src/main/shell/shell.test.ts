@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { PoolStatus } from '../../shared/schemas/pool'
 import { DEFAULT_SETTINGS } from '../../shared/schemas/settings'
 import { createInitialState } from '../../shared/schemas/state'
@@ -213,20 +213,28 @@ describe('tray menu', () => {
       destroy: () => void calls.push('destroy'),
     }
     let builds = 0
-    const controller = createTrayController({
-      createTray: () => fake,
-      state: async () => (builds++, { status: status(), paused: false, time }),
-      onCommand: () => undefined,
-      debounceMs: 20,
-    })
-    for (let i = 0; i < 10; i++) controller.update()
-    await new Promise((r) => setTimeout(r, 80))
-    expect(builds).toBe(1)
-    expect(calls).toEqual(['image:near', 'tooltip', 'menu:13'])
-    controller.dispose()
-    controller.update()
-    await new Promise((r) => setTimeout(r, 40))
-    expect(calls.at(-1)).toBe('destroy')
+    vi.useFakeTimers()
+    try {
+      const controller = createTrayController({
+        createTray: () => fake,
+        state: async () => (builds++, { status: status(), paused: false, time }),
+        onCommand: () => undefined,
+        debounceMs: 20,
+      })
+      for (let i = 0; i < 10; i++) controller.update()
+      await vi.advanceTimersByTimeAsync(19)
+      expect(builds).toBe(0) // still gathering the burst
+      await vi.advanceTimersByTimeAsync(1_000)
+      expect(builds).toBe(1)
+      expect(calls).toEqual(['image:near', 'tooltip', 'menu:13'])
+      controller.dispose()
+      controller.update()
+      await vi.advanceTimersByTimeAsync(1_000)
+      expect(builds).toBe(1)
+      expect(calls.at(-1)).toBe('destroy')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 
