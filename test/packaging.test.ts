@@ -22,6 +22,8 @@ const config = parse(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8')) a
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   main: string
   scripts: Record<string, string>
+  dependencies: Record<string, string>
+  author?: { name?: string; email?: string }
 }
 
 /** Whether electron-builder's `files` patterns take a path: the last pattern that speaks of it decides. */
@@ -82,6 +84,23 @@ describe('electron-builder.yml', () => {
     }
     for (const left of ['src/main/index.ts', 'test/cli.test.ts', 'resources/make-icons.mjs', 'out/main/index.js.map'])
       expect(packaged(left), `${left} stays out`).toBe(false)
+  })
+
+  it('ships as dependencies exactly the modules the built app loads from node_modules, and names a maintainer', () => {
+    // electron-builder puts `dependencies` into the archive: whatever the bundles leave external must be
+    // there, and what they bundle (zod, React) need not be.
+    const bundles = [...filesUnder('out/main'), 'out/preload/index.cjs'].filter((f) => /\.c?js$/.test(f))
+    const external = new Set(
+      bundles.flatMap((file) =>
+        [...readFileSync(join(ROOT, file), 'utf8').matchAll(/\b(?:from ?|import\(|require\()["']([^"'./][^"']*)["']/g)]
+          .map((m) => m[1]!)
+          .filter((name) => !name.startsWith('node:') && name !== 'electron'),
+      ),
+    )
+    expect(external.size).toBeGreaterThan(0) // electron-store, for the app's own preferences
+    expect(Object.keys(pkg.dependencies).sort()).toEqual([...external].sort())
+    // The deb's Maintainer field: electron-builder refuses to build a deb without an author's email.
+    expect(pkg.author?.email).toMatch(/^[^@\s]+@[^@\s]+$/)
   })
 
   it('sets the fuses: only the app archive, its integrity checked, run-as-Node kept for the auth-pool command', () => {
