@@ -96,129 +96,46 @@ describe('cross-check against ccusage', () => {
     const project = join(dir, 'projects', '-home-dev-project')
     const at = (iso: string) => new Date(iso)
     const usage = { input: 1200, cacheWrite: 300, cacheRead: 5000 }
+    /** A copy of a response as Claude Code writes it: when, which message and request, its output so far. */
+    const response = (
+      iso: string,
+      messageId: string,
+      requestId: string | null,
+      output: number,
+      more: { sidechain?: boolean; sessionId?: string } = {},
+    ) => assistantLine({ time: at(iso), messageId, requestId, output, ...usage, ...more })
     // A block begins at 10:00 with an entry at 10:02.
     appendLines(join(project, 'b-session.jsonl'), [
       userLine(at('2026-11-20T10:01:00Z'), 'hello', 'b-session'),
-      assistantLine({
-        time: at('2026-11-20T10:02:00Z'),
-        messageId: 'msg_open',
-        requestId: 'req_open',
-        output: 40,
-        ...usage,
-      }),
+      response('2026-11-20T10:02:00Z', 'msg_open', 'req_open', 40),
       // Streamed over three lines straddling 15:00, the block's end: ccusage keeps the most complete copy,
       // the 15:00:03 one, which opens the next block.
-      assistantLine({
-        time: at('2026-11-20T14:59:58Z'),
-        messageId: 'msg_stream',
-        requestId: 'req_stream',
-        output: 3,
-        ...usage,
-      }),
-      assistantLine({
-        time: at('2026-11-20T15:00:03Z'),
-        messageId: 'msg_stream',
-        requestId: 'req_stream',
-        output: 480,
-        ...usage,
-      }),
-      assistantLine({
-        time: at('2026-11-20T15:00:09Z'),
-        messageId: 'msg_stream',
-        requestId: 'req_stream',
-        output: 480,
-        ...usage,
-      }),
+      response('2026-11-20T14:59:58Z', 'msg_stream', 'req_stream', 3),
+      response('2026-11-20T15:00:03Z', 'msg_stream', 'req_stream', 480),
+      response('2026-11-20T15:00:09Z', 'msg_stream', 'req_stream', 480),
       // Copies with equal usage: the first of them is kept.
-      assistantLine({
-        time: at('2026-11-20T19:58:00Z'),
-        messageId: 'msg_tie',
-        requestId: 'req_tie',
-        output: 70,
-        ...usage,
-      }),
-      assistantLine({
-        time: at('2026-11-20T20:01:00Z'),
-        messageId: 'msg_tie',
-        requestId: 'req_tie',
-        output: 70,
-        ...usage,
-      }),
+      response('2026-11-20T19:58:00Z', 'msg_tie', 'req_tie', 70),
+      response('2026-11-20T20:01:00Z', 'msg_tie', 'req_tie', 70),
       limitLine(at('2026-11-20T20:30:00Z'), Date.parse('2026-11-21T01:00:00Z') / 1000),
       subscriptionLimitLine(at('2026-11-20T20:31:00Z'), Date.parse('2026-11-21T01:00:00Z') / 1000),
       // A line without a request id, twice.
-      assistantLine({ time: at('2026-11-21T02:00:00Z'), messageId: 'msg_noreq', requestId: null, output: 9, ...usage }),
-      assistantLine({
-        time: at('2026-11-21T02:00:05Z'),
-        messageId: 'msg_noreq',
-        requestId: null,
-        output: 12,
-        ...usage,
-      }),
+      response('2026-11-21T02:00:00Z', 'msg_noreq', null, 9),
+      response('2026-11-21T02:00:05Z', 'msg_noreq', null, 12),
     ])
     // The conversation resumed in another file (it sorts first): its copies of earlier responses carry
     // their first timestamps, or later ones, and the same usage.
     appendLines(join(project, 'a-resumed.jsonl'), [
-      assistantLine({
-        time: at('2026-11-20T10:02:00Z'),
-        messageId: 'msg_open',
-        requestId: 'req_open',
-        output: 40,
-        ...usage,
-        sessionId: 'a-resumed',
-      }),
-      assistantLine({
-        time: at('2026-11-20T20:05:00Z'),
-        messageId: 'msg_tie',
-        requestId: 'req_tie',
-        output: 70,
-        ...usage,
-        sessionId: 'a-resumed',
-      }),
-      assistantLine({
-        time: at('2026-11-21T09:00:00Z'),
-        messageId: 'msg_new',
-        requestId: 'req_new',
-        output: 33,
-        ...usage,
-        sessionId: 'a-resumed',
-      }),
+      response('2026-11-20T10:02:00Z', 'msg_open', 'req_open', 40, { sessionId: 'a-resumed' }),
+      response('2026-11-20T20:05:00Z', 'msg_tie', 'req_tie', 70, { sessionId: 'a-resumed' }),
+      response('2026-11-21T09:00:00Z', 'msg_new', 'req_new', 33, { sessionId: 'a-resumed' }),
     ])
     // A sub-agent's file: its own responses, and a /btw side conversation replaying a parent message under
     // a new request id.
     appendLines(join(project, 'b-session', 'subagents', 'agent-1.jsonl'), [
-      assistantLine({
-        time: at('2026-11-21T09:10:00Z'),
-        messageId: 'msg_agent',
-        requestId: 'req_agent',
-        output: 21,
-        sidechain: true,
-        ...usage,
-      }),
-      assistantLine({
-        time: at('2026-11-21T09:12:00Z'),
-        messageId: 'msg_new',
-        requestId: 'req_replay',
-        output: 33,
-        sidechain: true,
-        ...usage,
-      }),
-      assistantLine({
-        time: at('2026-11-21T09:13:00Z'),
-        messageId: 'msg_side_only',
-        requestId: 'req_s1',
-        output: 5,
-        sidechain: true,
-        ...usage,
-      }),
-      assistantLine({
-        time: at('2026-11-21T09:14:00Z'),
-        messageId: 'msg_side_only',
-        requestId: 'req_s2',
-        output: 8,
-        sidechain: true,
-        ...usage,
-      }),
+      response('2026-11-21T09:10:00Z', 'msg_agent', 'req_agent', 21, { sidechain: true }),
+      response('2026-11-21T09:12:00Z', 'msg_new', 'req_replay', 33, { sidechain: true }),
+      response('2026-11-21T09:13:00Z', 'msg_side_only', 'req_s1', 5, { sidechain: true }),
+      response('2026-11-21T09:14:00Z', 'msg_side_only', 'req_s2', 8, { sidechain: true }),
     ])
     const ours = (await ourBlocks([dir], join(root, 'home'))).get(dir)!
     const theirs = await theirBlocks(dir)
